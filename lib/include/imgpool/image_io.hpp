@@ -1,0 +1,58 @@
+#pragma once
+// Reading and writing images and numeric arrays, behind one small interface:
+// probe the header, decode, encode. Colour channels are RGB(A) everywhere in
+// imgpool (OpenCV's BGR order is converted at this edge); .npy keeps its order.
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace imgpool::io {
+
+using Bytes = std::vector<unsigned char>;
+
+enum class Format { png, jpeg, tiff, bmp, webp, pnm, npy, csv, gif, other, unknown };
+
+// "png", "jpg", "tif", "npy", ...; the canonical extension without the dot.
+const char* extension(Format f);
+// By extension (case-insensitive): .png, .jpg/.jpeg, .tif/.tiff, .bmp, .webp,
+// .pgm/.ppm/.pnm/.pbm, .npy, .csv/.txt, .gif; other extensions OpenCV writes -> other.
+Format format_from_path(const std::string& path);
+// By the leading magic bytes; csv when the bytes look like numeric text.
+Format sniff(const Bytes& head);
+
+struct Info {
+    Format format = Format::unknown;
+    int width = 0, height = 0, channels = 0;
+    int depth = CV_8U;  // cv depth of the decoded pixels
+    int orientation = 1;  // EXIF orientation 1..8 (already applied to width/height)
+};
+
+// Reads only the header (csv is parsed whole). Throws IoError.
+Info probe(const Bytes& data);
+
+// Decodes images (any format OpenCV reads, keeping 16-bit depth and alpha, applying
+// EXIF orientation), .npy and .csv. Throws IoError with the reason.
+cv::Mat decode(const Bytes& data);
+
+struct EncodeOptions {
+    int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default
+};
+
+// Why `format` cannot hold `m` exactly (depth, channels), or nothing if it can.
+std::optional<std::string> cannot_hold(Format format, const cv::Mat& m);
+std::optional<std::string> cannot_hold(Format format, int depth, int channels);
+
+// Encodes `m` (RGB(A) order). `other_ext` is the extension for Format::other (".exr").
+// Throws IoError if the format cannot hold it or encoding fails.
+Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt = {},
+             const std::string& other_ext = "");
+
+// Whole-file helpers. read_file throws IoError ("no such file", "is a directory",
+// "permission denied"). write_file_atomic writes a temporary file in the same
+// directory and renames it into place, so the output appears whole or not at all;
+// it refuses to replace an existing file unless `overwrite`.
+Bytes read_file(const std::string& path);
+void write_file_atomic(const std::string& path, const Bytes& data, bool overwrite);
+
+}  // namespace imgpool::io
