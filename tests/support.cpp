@@ -51,7 +51,7 @@ TempDir::~TempDir() {
     fs::remove_all(path, ec);
 }
 
-Run imgpool(const std::string& args, const std::string& cwd, const std::string& stdin_file) {
+Run cli(const std::string& args, const std::string& cwd, const std::string& stdin_file) {
     TempDir capture;
     std::string out = capture / "out", err = capture / "err";
     std::string cmd = "cd '" + cwd + "' && '" IMGPOOL_BIN "' " + args + " >'" + out + "' 2>'" + err + "'";

@@ -30,7 +30,7 @@ struct Run {
     int code = -1;
     std::string out, err;
 };
-Run imgpool(const std::string& args, const std::string& cwd = ".", const std::string& stdin_file = "");
+Run cli(const std::string& args, const std::string& cwd = ".", const std::string& stdin_file = "");
 
 // Element-wise equality of two Mats of the same size, type and values (NaN equal to NaN).
 bool same(const cv::Mat& a, const cv::Mat& b);

@@ -1,1 +1,295 @@
+// The CLI as a user runs it: the real binary on real files in a temp dir.
 #include <doctest/doctest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "imgpool/npy.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using test::cli;
+
+namespace {
+
+const char* kExample1 = "2,3,4,2\n8,5,5,1\n6,7,9,4\n3,1,4,5\n";
+const char* kExample2 = "2,2,7,3\n9,4,6,1\n8,5,2,4\n3,1,2,6\n";
+const char* kExample3 = "10,12,8,7\n4,11,5,9\n18,13,7,7\n3,15,2,2\n";
+
+// An error is one line, "imgpool: error: ...", naming `subject`.
+void check_error_line(const test::Run& r, const std::string& subject) {
+    INFO("stderr: " << r.err);
+    CHECK(r.err.rfind("imgpool: error: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.find(subject) != std::string::npos);
+}
+
+cv::Mat npy_file(const std::string& path) { return imgpool::npy::decode(test::read_bytes(path)); }
+
+}  // namespace
+
+TEST_CASE("cli: worked examples print what NumPy prints") {
+    test::TempDir dir;
+    test::write_text(dir / "e1.csv", kExample1);
+    test::write_text(dir / "e2.csv", kExample2);
+    test::write_text(dir / "e3.csv", kExample3);
+    struct Row { std::string args, out; };
+    const Row rows[] = {
+        {"e1.csv -t max -k 2 -s 2 --print", "[[8. 5.]\n [7. 9.]]\n"},
+        {"e2.csv -t max -k 2 -s 2 --print", "[[9. 7.]\n [8. 6.]]\n"},
+        {"e2.csv -t avg -k 2 -s 2 --print", "[[4.25 4.25]\n [4.25 3.5 ]]\n"},
+        {"e2.csv -t max --global", "9.0\n"},
+        {"e2.csv -t avg --global --print", "4.0625\n"},
+        {"e3.csv -k 2 --print", "[[12.  9.]\n [18.  7.]]\n"},
+        {"e3.csv -k 2 -s 1 --print", "[[12. 12.  9.]\n [18. 13.  9.]\n [18. 15.  7.]]\n"},
+    };
+    for (const Row& r : rows) {
+        INFO(r.args);
+        const test::Run run = cli(r.args, dir.path.string());
+        CHECK(run.code == 0);
+        CHECK(run.out == r.out);
+        CHECK(run.err == "");
+    }
+    // print-only runs write nothing
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 3);
+}
+
+TEST_CASE("cli: 8-bit images print as integers, in RGB order") {
+    test::TempDir dir;
+    cv::Mat gray = test::mat({{2, 3, 4, 2}, {8, 5, 5, 1}, {6, 7, 9, 4}, {3, 1, 4, 5}}, CV_8U);
+    REQUIRE(cv::imwrite(dir / "e1.png", gray));
+    test::Run r = cli("e1.png -k 2 --print", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.out == "[[8 5]\n [7 9]]\n");
+    // a BGR pixel (B=1, G=2, R=3) prints as [3 2 1]
+    cv::Mat bgr(2, 2, CV_8UC3, cv::Scalar(1, 2, 3));
+    REQUIRE(cv::imwrite(dir / "c.png", bgr));
+    r = cli("c.png -k 2 --print", dir.path.string());
+    CHECK(r.out == "[[[3 2 1]]]\n");
+    r = cli("c.png --global", dir.path.string());
+    CHECK(r.out == "[3 2 1]\n");
+}
+
+TEST_CASE("cli: worked examples through .csv and .npy files") {
+    test::TempDir dir;
+    test::write_text(dir / "e2.csv", kExample2);
+    test::Run r = cli("e2.csv -t avg -k 2 -o out.csv", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(test::read_text(dir / "out.csv") == "4.25,4.25\n4.25,3.5\n");
+    r = cli("e2.csv -t avg -k 2 -o out.npy", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(test::same(npy_file(dir / "out.npy"), test::mat({{4.25, 4.25}, {4.25, 3.5}})));
+    r = cli("out.npy -t max -k 2 --print", dir.path.string());  // .npy in
+    CHECK(r.out == "[[4.25]]\n");
+}
+
+TEST_CASE("cli: the cat example writes a 112x112 8-bit grayscale PNG") {
+    test::TempDir dir;
+    const test::Run r = cli("'" + test::sample("cat.png") + "' --grayscale --resize 224x224 -t max -k 2 -s 2 -o cat112.png",
+                                dir.path.string());
+    CHECK(r.code == 0);
+    const cv::Mat out = cv::imread(dir / "cat112.png", cv::IMREAD_UNCHANGED);
+    CHECK(out.size() == cv::Size(112, 112));
+    CHECK(out.type() == CV_8UC1);
+    // the same as OpenCV doing each step by hand
+    cv::Mat cat = cv::imread(test::sample("cat.png")), g, small, pooled;
+    cv::cvtColor(cat, g, cv::COLOR_BGR2GRAY);
+    cv::resize(g, small, {224, 224}, 0, 0, cv::INTER_AREA);
+    cv::dilate(small, pooled, cv::Mat::ones(2, 2, CV_8U), {0, 0});
+    cv::resize(pooled, pooled, {112, 112}, 0, 0, cv::INTER_NEAREST);
+    CHECK(test::same(out, pooled));
+}
+
+TEST_CASE("cli: default output name, --overwrite, and the input is never overwritten") {
+    test::TempDir dir;
+    fs::copy_file(test::sample("cat.png"), dir.path / "cat.png");
+    const auto before = test::read_bytes(dir / "cat.png");
+    test::Run r = cli("cat.png", dir.path.string());
+    CHECK(r.code == 0);
+    const cv::Mat out = cv::imread(dir / "cat.max-2x2-s2x2.png", cv::IMREAD_UNCHANGED);
+    CHECK(out.size() == cv::Size(225, 150));
+    CHECK(out.type() == CV_8UC3);
+    r = cli("cat.png", dir.path.string());
+    CHECK(r.code == 1);
+    check_error_line(r, "cat.max-2x2-s2x2.png: exists (use --overwrite to replace it)");
+    r = cli("cat.png --overwrite -t min", dir.path.string());
+    CHECK(r.code == 0);
+    r = cli("cat.png -k 3 --overwrite", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(fs::exists(dir / "cat.max-3x3-s3x3.png"));
+    fs::create_symlink("cat.png", dir.path / "link.png");
+    for (const char* same : {"-o cat.png --overwrite", "-o ./cat.png --overwrite", "-o link.png --overwrite"}) {
+        INFO(same);
+        r = cli(std::string("cat.png ") + same, dir.path.string());
+        CHECK(r.code == 1);
+        check_error_line(r, "is the input; imgpool never overwrites its input");
+    }
+    CHECK(test::read_bytes(dir / "cat.png") == before);
+    // no temporary files are left behind
+    for (const auto& e : fs::directory_iterator(dir.path)) CHECK(e.path().filename().string()[0] != '.');
+}
+
+TEST_CASE("cli: usage errors exit 2 with one line naming the flag") {
+    test::TempDir dir;
+    test::write_text(dir / "a.csv", kExample1);
+    struct Row { std::string args, flag; };
+    const Row rows[] = {
+        {"a.csv -k 0", "--size"}, {"a.csv -k 3x", "--size"}, {"a.csv -s -1", "--stride"},
+        {"a.csv -p 1,2,3", "--padding"}, {"a.csv -t lp --power 0.5", "--power"},
+        {"a.csv --output-size 0x4", "--output-size"}, {"a.csv -t nope", "--type"},
+        {"a.csv --global -k 3", "--global"}, {"a.csv --bogus", "--bogus"}, {"", "INPUT"},
+        {"a.csv -k 5", "--size"},                // window larger than the 4x4 input
+        {"a.csv -k 2 -p 2", "--padding"},        // a window with no input cell
+        {"a.csv -k 5 -p 4 --border reflect", "--border"},  // reflect padding not smaller than the axis
+        {"a.csv --count-pad", "--count-pad"}, {"a.csv -o - --json", "--output"},
+        {"a.csv -o out.xyz", "--output"}, {"a.csv --grayscale -o x.npy --format png", "--format"},
+    };
+    for (const Row& r : rows) {
+        INFO(r.args);
+        const test::Run run = cli(r.args, dir.path.string());
+        CHECK(run.code == 2);
+        check_error_line(run, r.flag);
+        CHECK(run.out == "");
+    }
+}
+
+TEST_CASE("cli: bad files exit 1 with one line naming the file") {
+    test::TempDir dir;
+    test::write_text(dir / "text.png", "this is not a PNG\n");
+    test::write_text(dir / "empty.png", "");
+    test::write_text(dir / "a.csv", kExample1);
+    struct Row { std::string args, subject; };
+    const Row rows[] = {
+        {"missing.png", "missing.png: no such file"},
+        {"text.png", "text.png"},
+        {"empty.png", "empty.png"},
+        {"a.csv -o out.png", "out.png: "},          // float64 does not fit PNG...
+        {"a.csv -o nodir/sub/out.npy", "out.npy"},  // ...and a missing directory
+    };
+    for (const Row& r : rows) {
+        INFO(r.args);
+        const test::Run run = cli(r.args, dir.path.string());
+        CHECK(run.code == 1);
+        check_error_line(run, r.subject);
+    }
+    const test::Run png = cli("a.csv -o out.png", dir.path.string());
+    CHECK(png.err.find(".npy") != std::string::npos);  // names a format that can hold it
+    CHECK(!fs::exists(dir / "out.png"));
+}
+
+TEST_CASE("cli: a result the input's format cannot hold goes to .npy without -o") {
+    test::TempDir dir;
+    cv::Mat img(4, 4, CV_8UC3, cv::Scalar(10, 20, 30));
+    REQUIRE(cv::imwrite(dir / "img.png", img));
+    const test::Run r = cli("img.png -t sum", dir.path.string());
+    CHECK(r.code == 0);
+    const cv::Mat sum = npy_file(dir / "img.sum-2x2-s2x2.npy");
+    CHECK(sum.depth() == CV_64F);
+    CHECK(sum.at<cv::Vec3d>(0, 0) == cv::Vec3d(120, 80, 40));  // RGB
+}
+
+TEST_CASE("cli: stdin and stdout") {
+    test::TempDir dir;
+    const std::string cat = test::sample("cat.png");
+    test::Run r = cli("- -k 4 -o -", dir.path.string(), cat);
+    CHECK(r.code == 0);
+    CHECK(r.err == "");
+    const cv::Mat out = cv::imdecode(std::vector<unsigned char>(r.out.begin(), r.out.end()), cv::IMREAD_UNCHANGED);
+    CHECK(out.size() == cv::Size(112, 75));  // PNG in, PNG out
+    r = cli("- -k 4 -o - --format npy", dir.path.string(), cat);
+    CHECK(r.code == 0);
+    CHECK(imgpool::npy::decode({r.out.begin(), r.out.end()}).size() == cv::Size(112, 75));
+    test::write_text(dir / "e1.csv", kExample1);
+    r = cli("- -k 2 --print", dir.path.string(), dir / "e1.csv");  // CSV on stdin, told by content
+    CHECK(r.out == "[[8. 5.]\n [7. 9.]]\n");
+}
+
+TEST_CASE("cli: --json, --dry-run, logs on stderr only") {
+    test::TempDir dir;
+    test::write_text(dir / "e2.csv", kExample2);
+    test::Run r = cli("e2.csv -t avg --global --json", dir.path.string());
+    CHECK(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["input"] == "e2.csv");
+    CHECK(j["input_shape"] == nlohmann::json({4, 4}));
+    CHECK(j["parameters"]["type"] == "avg");
+    CHECK(j["values"] == nlohmann::json({4.0625}));
+    CHECK(j["output"].is_null());
+
+    r = cli("e2.csv -k 2 -o out.npy --json -v", dir.path.string());
+    CHECK(r.code == 0);
+    const auto k = nlohmann::json::parse(r.out);  // stdout holds only the JSON, despite -v
+    CHECK(k["output"] == "out.npy");
+    CHECK(k["output_shape"] == nlohmann::json({2, 2}));
+    CHECK(k["parameters"]["size"]["width"] == 2);
+    CHECK(r.err.find("imgpool: ") == 0);
+
+    r = cli("e2.csv -k 2 -o dry.png --depth u8 --dry-run", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.out == "would write dry.png: 2x2 uint8\n");
+    CHECK(!fs::exists(dir / "dry.png"));
+
+    r = cli("e2.csv -k 2 -o quiet.npy -q", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.err == "");
+}
+
+TEST_CASE("cli: --help and --version") {
+    test::Run r = cli("--help");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Examples:") != std::string::npos);
+    CHECK(r.out.find("Exit status:") != std::string::npos);
+    CHECK(r.out.find("3 wide and 2 tall") != std::string::npos);
+    r = cli("--version");
+    CHECK(r.code == 0);
+    CHECK(r.out.rfind("imgpool ", 0) == 0);
+}
+
+TEST_CASE("cli: PyTorch fixtures through the flags give PyTorch's values") {
+    // Every 8th case of tests/fixtures/torch, as a user would type it: proves the flags map
+    // onto the parameters the library tests check in full.
+    const auto manifest = nlohmann::json::parse(test::read_text(test::fixture("torch/manifest.json")));
+    auto wxh = [](const nlohmann::json& e) { return std::to_string(e[0].get<int>()) + "x" + std::to_string(e[1].get<int>()); };
+    auto flags_of = [&](const nlohmann::json& c) {
+        std::string f = " -t " + c["type"].get<std::string>();
+        const std::string scope = c.value("scope", "window");
+        if (scope == "global") return f + " --global";
+        if (scope == "adaptive") return f + " --output-size " + wxh(c["output_size"]);
+        f += " -k " + wxh(c["window"]) + " -s " + wxh(c["stride"]) + " --dilation " + wxh(c["dilation"]);
+        const auto& pad = c["padding"];
+        if (pad.value("same", false)) f += " -p same";
+        else f += " -p " + std::to_string(pad["left"].get<int>()) + "," + std::to_string(pad["top"].get<int>()) + "," +
+                 std::to_string(pad["right"].get<int>()) + "," + std::to_string(pad["bottom"].get<int>());
+        if (c.value("ceil_mode", false)) f += " --ceil";
+        if (c.value("count_pad", false)) f += " --count-pad";
+        if (c.contains("border")) f += " --border " + c["border"].get<std::string>();
+        if (c.contains("power") && c["type"] == "lp") f += " --power " + std::to_string(c["power"].get<double>());
+        return f;
+    };
+    test::TempDir dir;
+    const std::string fixtures = test::fixture("torch");
+    int checked = 0;
+    const auto& cases = manifest["cases"];
+    for (size_t i = 0; i < cases.size(); i += 8) {
+        const auto& c = cases[i];
+        const std::string out = dir / (c["id"].get<std::string>() + ".npy");
+        const std::string args = "'" + fixtures + "/" + c["input"].get<std::string>() + "'" + flags_of(c) + " -o '" + out + "'";
+        INFO(c["id"].get<std::string>() << ": imgpool " << args << "   (torch: " << c["torch"].get<std::string>() << ")");
+        const test::Run r = cli(args);
+        REQUIRE(r.code == 0);
+        const cv::Mat want = npy_file(fixtures + "/" + c["expected"].get<std::string>());
+        const cv::Mat got = npy_file(out);
+        if (c["type"] == "max" || c["type"] == "min") CHECK(test::same(got, want));
+        else CHECK(test::max_rel_diff(got, want) <= 1e-5);
+        ++checked;
+    }
+    for (const auto& c : manifest["rejected"]) {
+        const test::Run r = cli("'" + fixtures + "/" + c["input"].get<std::string>() + "'" + flags_of(c) + " --dry-run");
+        CHECK(r.code == 2);
+        check_error_line(r, "--padding");
+    }
+    CHECK(checked >= 60);
+}

@@ -1,1 +1,132 @@
+// Flag parsing in process: value syntax, one-line errors naming the flag, combinations.
 #include <doctest/doctest.h>
+
+#include "cli_values.hpp"
+#include "naming.hpp"
+#include "options.hpp"
+
+using namespace imgpool;
+using namespace imgpool::cli;
+
+namespace {
+
+// Parses `args` like the real front end; returns "" or the error message.
+std::string parse(std::vector<std::string> args, Options* out = nullptr) {
+    CLI::App app{"imgpool", "imgpool"};
+    Options o;
+    setup_cli(app, o);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them in reverse order
+    try {
+        app.parse(args);
+        finish_options(app, o);
+    } catch (const CLI::ParseError& e) {
+        return e.what();
+    }
+    if (out) *out = o;
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("parse_extent: N or WxH, width first") {
+    CHECK(parse_extent("3") == Extent{3, 3});
+    CHECK(parse_extent("3x2") == Extent{3, 2});
+    CHECK(parse_extent("0") == Extent{0, 0});
+    for (const char* bad : {"", "x", "3x", "x2", "3x2x1", "-1", "+2", "2.5", "a", "3X2", "99999999999"})
+        CHECK_MESSAGE(!parse_extent(bad), bad);
+}
+
+TEST_CASE("parse_padding: valid, same, N, WxH, L,T,R,B") {
+    auto eq = [](std::optional<Padding> p, Padding q) {
+        return p && p->same == q.same && p->left == q.left && p->top == q.top && p->right == q.right &&
+               p->bottom == q.bottom;
+    };
+    CHECK(eq(parse_padding("valid"), Padding::valid()));
+    CHECK(eq(parse_padding("same"), Padding::tf_same()));
+    CHECK(eq(parse_padding("2"), Padding::symmetric(2)));
+    CHECK(eq(parse_padding("1x2"), Padding{false, 1, 2, 1, 2}));
+    CHECK(eq(parse_padding("1,2,3,4"), Padding{false, 1, 2, 3, 4}));
+    for (const char* bad : {"1,2,3", "1,2,3,4,5", "-1", "same ", "1,,2,3", "full"})
+        CHECK_MESSAGE(!parse_padding(bad), bad);
+    CHECK(to_text(Padding::explicit_(1, 2, 3, 4)) == "1,2,3,4");
+    CHECK(to_text(Padding::valid()) == "valid");
+}
+
+TEST_CASE("default output name: <stem>.<type>-<W>x<H>-s<W>x<H>.<ext> beside the input") {
+    PoolParams p;
+    CHECK(default_output_name("dir/cat.png", p, ".png") == "dir/cat.max-2x2-s2x2.png");
+    p.type = PoolType::avg;
+    p.window = {3, 2};
+    p.stride = {1, 1};
+    CHECK(default_output_name("cat.jpg", p, ".npy") == "cat.avg-3x2-s1x1.npy");
+    p.scope = Scope::adaptive;
+    p.output_size = {7, 5};
+    CHECK(default_output_name("a.b.npy", p, ".npy") == "a.b.avg-out7x5.npy");
+}
+
+TEST_CASE("flags bind to the parameters") {
+    Options o;
+    REQUIRE(parse({"in.png", "-t", "AVG", "-k", "3x2", "-s", "1", "-p", "1,0,1,0", "--ceil", "--count-pad",
+                   "--round", "up", "--depth", "f32", "-o", "out.npy"},
+                  &o) == "");
+    CHECK(o.pool.type == PoolType::avg);
+    CHECK(o.pool.window == Extent{3, 2});
+    CHECK(o.pool.stride == Extent{1, 1});
+    CHECK(o.pool.padding.left == 1);
+    CHECK(o.pool.padding.top == 0);
+    CHECK(o.pool.ceil_mode);
+    CHECK(o.pool.count_pad);
+    CHECK(o.pool.rounding == Rounding::half_up);
+    CHECK(o.pool.depth == CV_32F);
+    CHECK(o.output == "out.npy");
+    REQUIRE(parse({"in.png", "--output-size", "7x5", "-t", "lp", "--power", "3"}, &o) == "");
+    CHECK(o.pool.scope == Scope::adaptive);
+    CHECK(o.pool.output_size == Extent{7, 5});
+    CHECK(o.pool.power == 3);
+    REQUIRE(parse({"in.png", "--global"}, &o) == "");
+    CHECK(o.pool.scope == Scope::global);
+    REQUIRE(parse({"in.png"}, &o) == "");  // defaults: max 2x2 stride = size, valid
+    CHECK(o.pool.type == PoolType::max);
+    CHECK(o.pool.window == Extent{2, 2});
+    CHECK(o.pool.scope == Scope::window);
+}
+
+TEST_CASE("bad values and contradictions name the flag") {
+    struct Row { std::vector<std::string> args; std::string starts; };
+    const Row rows[] = {
+        {{"a.png", "-k", "0"}, "--size: '0' must be at least 1"},
+        {{"a.png", "-k", "3x"}, "--size: '3x' is not N or WxH"},
+        {{"a.png", "-s", "-1"}, "--stride"},
+        {{"a.png", "-p", "1,2,3"}, "--padding: '1,2,3' is not valid, same, N, WxH or L,T,R,B"},
+        {{"a.png", "-t", "lp", "--power", "0.5"}, "--power: '0.5' must be a number >= 1"},
+        {{"a.png", "--power", "3"}, "--power: applies to -t lp only, not max"},
+        {{"a.png", "--output-size", "0x4"}, "--output-size: '0x4' must be at least 1"},
+        {{"a.png", "-t", "biggest"}, "--type: 'biggest' is not one of max, avg, mean, min, median, mode, lp, sum"},
+        {{"a.png", "--border", "wrap"}, "--border: 'wrap' is not one of"},
+        {{"a.png", "--depth", "u32"}, "--depth: 'u32' is not one of"},
+        {{"a.png", "--global", "-k", "3"}, "--global excludes --size"},
+        {{"a.png", "--output-size", "3", "--ceil"}, "--output-size excludes --ceil"},
+        {{"a.png", "--global", "--output-size", "3"}, "--global excludes --output-size"},
+        {{"a.png", "--count-pad"}, "--count-pad: applies to -t avg only, not max"},
+        {{"a.png", "-t", "avg", "--count-pad", "--border", "zero"}, "--count-pad: cannot be combined with --border"},
+        {{"a.png", "-p", "same", "--ceil"}, "--ceil: does not apply to --padding same"},
+        {{"a.png", "-o", "-", "--print"}, "--output: -o - writes the result to stdout"},
+        {{"-"}, "--output: reading stdin"},
+        {{"a.png", "--quality", "0"}, "--quality"},
+        {{"a.png", "--interp", "area"}, "--interp: applies to --resize only"},
+        {{"a.png", "--resize", "10"}, "--resize: '10' is not WxH"},
+        {{"a.png", "--frobnicate"}, "The following argument was not expected: --frobnicate"},
+        {{}, "INPUT is required"},
+    };
+    for (const Row& r : rows) {
+        const std::string msg = parse(r.args);
+        INFO("args: " << (r.args.empty() ? "" : r.args.back()) << " -> " << msg);
+        CHECK(msg.rfind(r.starts, 0) == 0);
+    }
+}
+
+TEST_CASE("library parameter names map to flags") {
+    CHECK(flag_for_param("window") == "--size");
+    CHECK(flag_for_param("padding") == "--padding");
+    CHECK(flag_for_param("border") == "--border");
+}

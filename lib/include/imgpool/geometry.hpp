@@ -17,6 +17,10 @@ AxisPadding same_padding(int n, int window, int stride, int dilation);
 // padding). Returns 0 or less when the window is larger than the padded axis.
 int pooled_size(int n, int window, int stride, int dilation, AxisPadding pad, bool ceil_mode);
 
+// The first window (0-based) along an axis whose taps all fall in the padding, or -1
+// if every window holds at least one input cell.
+int first_window_without_input(int n, int window, int stride, int dilation, AxisPadding pad, bool ceil_mode);
+
 // PyTorch's adaptive bins: output i of `out` covers [floor(i*n/out), ceil((i+1)*n/out)).
 struct Bin {
     int begin = 0;

@@ -1,0 +1,239 @@
+#include "options.hpp"
+
+#include <map>
+#include <opencv2/core.hpp>
+
+#include "cli_values.hpp"
+#include "imgpool/pool.hpp"
+
+namespace imgpool::cli {
+namespace {
+
+// A transforming validator for an enumerated flag: maps each spelling (case-insensitive)
+// to its value's number, and names the accepted spellings when the value is not one.
+template <class Enum>
+CLI::Validator choice(const std::vector<std::pair<std::string, Enum>>& names) {
+    std::string list;
+    for (const auto& [name, value] : names) list += (list.empty() ? "" : ", ") + name;
+    auto check = [names, list](std::string& text) -> std::string {
+        const std::string lower = CLI::detail::to_lower(text);
+        for (const auto& [name, value] : names)
+            if (lower == name) {
+                text = std::to_string(static_cast<long long>(value));
+                return {};
+            }
+        return "'" + text + "' is not one of " + list;
+    };
+    return CLI::Validator(check, "");
+}
+
+// Binds a "N|WxH" flag; every axis must be at least `min`.
+CLI::Option* add_extent(CLI::App& app, const std::string& names, Extent& target, int min, const std::string& help) {
+    auto* opt = app.add_option_function<std::string>(
+        names, [&target](const std::string& s) { target = *parse_extent(s); }, help);
+    opt->type_name("N|WxH");
+    opt->check(CLI::Validator(
+        [min](std::string& s) -> std::string {
+            const auto e = parse_extent(s);
+            if (!e) return "'" + s + "' is not N or WxH (e.g. 2, or 3x2 for 3 wide, 2 tall)";
+            if (e->w < min || e->h < min)
+                return "'" + s + "' must be at least " + std::to_string(min) + " on each axis";
+            return {};
+        },
+        ""));
+    return opt;
+}
+
+// CLI11's help lists every exclusion beside each flag; the groups and the footer say it
+// once instead, so each flag shows only its placeholder and default.
+class Formatter : public CLI::Formatter {
+public:
+    std::string make_option_opts(const CLI::Option* opt) const override {
+        std::string out;
+        if (opt->get_type_size() != 0 && !opt->get_type_name().empty()) out += " " + get_label(opt->get_type_name());
+        if (opt->get_type_size() != 0 && !opt->get_default_str().empty()) out += "=" + opt->get_default_str();
+        if (opt->get_required()) out += " " + get_label("REQUIRED");
+        return out;
+    }
+};
+
+const char* kFooter = R"(Sizes are width first (like cv::Size and ImageMagick geometry): -k 3x2 is a window
+3 wide and 2 tall, PyTorch's kernel_size=(2, 3). Padding L,T,R,B is left, top, right, bottom.
+
+Examples:
+  imgpool cat.png                              max 2x2 stride 2 -> cat.max-2x2-s2x2.png
+  imgpool cat.png -t avg -k 3 -s 2 -p same -o small.png
+  imgpool cat.png --grayscale --resize 224x224 -k 2 -o cat112.png
+  imgpool a.csv -k 2 --print                   pooled numbers as NumPy prints them
+  imgpool a.npy -t avg -k 3 -s 1 -p 1 --count-pad -o b.npy    PyTorch AvgPool2d(3, 1, 1)
+  imgpool a.npy --output-size 7x7 -t avg -o b.npy             PyTorch AdaptiveAvgPool2d(7)
+  imgpool photo.jpg --global -t avg --json     one value per channel, as JSON
+  cat in.png | imgpool - -t min -k 4 -o - > out.png
+
+Exit status: 0 success; 1 an input or output failed (unreadable, corrupt, unwritable,
+existing without --overwrite); 2 a usage error (bad flag or value).
+Semantics (output sizes, padding, rounding): docs/semantics.md.)";
+
+}  // namespace
+
+void setup_cli(CLI::App& app, Options& o) {
+    app.description("Pool an image or array: slide a window over it and keep one value per window, per channel.");
+    app.footer(kFooter);
+    app.set_version_flag("--version", std::string("imgpool ") + IMGPOOL_VERSION + " (OpenCV " + CV_VERSION + ")");
+    auto formatter = std::make_shared<Formatter>();
+    formatter->column_width(30);
+    app.formatter(formatter);
+
+    app.add_option("INPUT", o.input, "image (PNG, JPEG, TIFF, WebP, BMP, PNM...), .npy, .csv/.txt, or - for stdin")
+        ->required()
+        ->type_name("")
+        ->allow_extra_args(false);
+
+    const std::string pooling = "Pooling";
+    app.add_option("-t,--type", o.pool.type, "max, avg, min, median, mode (most frequent, ties to the smallest), lp, sum")
+        ->type_name("TYPE")
+        ->transform(choice<PoolType>({{"max", PoolType::max}, {"avg", PoolType::avg}, {"mean", PoolType::avg},
+                                      {"min", PoolType::min}, {"median", PoolType::median}, {"mode", PoolType::mode},
+                                      {"lp", PoolType::lp}, {"sum", PoolType::sum}}))
+        ->default_str("max")
+        ->group(pooling);
+    app.add_option("--power", o.pool.power, "p of the lp norm (sum |x|^p)^(1/p), >= 1")
+        ->type_name("P")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                double v = 0;
+                try {
+                    v = std::stod(s);
+                } catch (...) {
+                    return "'" + s + "' is not a number";
+                }
+                return v >= 1 && v < 1e300 ? "" : "'" + s + "' must be a number >= 1";
+            },
+            ""))
+        ->default_str("2")
+        ->group(pooling);
+    auto* global = app.add_flag("--global", o.global, "one value per channel (global pooling)")->group(pooling);
+    auto* adaptive = add_extent(app, "--output-size", o.pool.output_size, 1,
+                                "adaptive pooling to this output size, with PyTorch's bins")
+                         ->type_name("WxH")
+                         ->group(pooling);
+
+    const std::string window = "Window (not with --global or --output-size)";
+    std::vector<CLI::Option*> window_flags = {
+        add_extent(app, "-k,--size", o.pool.window, 1, "window size")->default_str("2"),
+        add_extent(app, "-s,--stride", o.pool.stride, 1, "step between windows (default: the size)"),
+        app.add_option_function<std::string>(
+               "-p,--padding", [&o](const std::string& s) { o.pool.padding = *parse_padding(s); },
+               "valid (none), same (TF/Keras: output ceil(n/stride)), N, WxH, or L,T,R,B")
+            ->type_name("PAD")
+            ->check(CLI::Validator(
+                [](std::string& s) -> std::string {
+                    return parse_padding(s) ? "" : "'" + s + "' is not valid, same, N, WxH or L,T,R,B";
+                },
+                ""))
+            ->default_str("valid"),
+        app.add_flag("--ceil", o.pool.ceil_mode, "ceil mode: keep a partial last window (PyTorch ceil_mode)"),
+        add_extent(app, "--dilation", o.pool.dilation, 1, "spacing of the window's cells (default 1)"),
+        app.add_flag("--count-pad", o.pool.count_pad,
+                     "avg: padding counts as zeros in the divisor (PyTorch count_include_pad=True)"),
+        app.add_option("--border", o.pool.border,
+                       "padded cells: ignore (take no part, as TF), or fill with zero, replicate, reflect")
+            ->type_name("MODE")
+            ->transform(choice<Border>({{"ignore", Border::ignore}, {"zero", Border::zero},
+                                        {"replicate", Border::replicate}, {"edge", Border::replicate},
+                                        {"reflect", Border::reflect}}))
+            ->default_str("ignore"),
+    };
+    for (auto* f : window_flags) {
+        f->group(window);
+        f->excludes(global);
+        f->excludes(adaptive);
+    }
+    global->excludes(adaptive);
+
+    const std::string values = "Values";
+    app.add_option("--round", o.pool.rounding, "integer results of averages: even (ties to even, np.rint) or up")
+        ->type_name("even|up")
+        ->transform(choice<Rounding>({{"even", Rounding::half_even}, {"up", Rounding::half_up}}))
+        ->default_str("even")
+        ->group(values);
+    app.add_option("--depth", o.pool.depth, "result depth: auto (the input's; f64 for sum), u8, s8, u16, s16, s32, f32, f64")
+        ->type_name("DEPTH")
+        ->transform(choice<int>({{"auto", -1}, {"u8", CV_8U}, {"s8", CV_8S}, {"u16", CV_16U}, {"s16", CV_16S},
+                                 {"s32", CV_32S}, {"f32", CV_32F}, {"f64", CV_64F}}))
+        ->default_str("auto")
+        ->group(values);
+
+    const std::string pre = "Pre-steps (in this order, before pooling)";
+    app.add_flag("--grayscale", o.grayscale, "Rec.601 luma, as OpenCV's cvtColor")->group(pre);
+    app.add_option_function<std::string>(
+           "--resize", [&o](const std::string& s) { o.resize = *parse_extent(s); },
+           "resize to exactly WxH (area when shrinking, linear when enlarging)")
+        ->type_name("WxH")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                const auto e = parse_extent(s);
+                if (!e || s.find('x') == std::string::npos) return "'" + s + "' is not WxH";
+                return e->w >= 1 && e->h >= 1 ? "" : "'" + s + "' must be at least 1x1";
+            },
+            ""))
+        ->group(pre);
+    app.add_option("--interp", o.interp, "resize interpolation: auto, nearest, linear, area, cubic, lanczos")
+        ->type_name("MODE")
+        ->transform(choice<Interp>({{"auto", Interp::automatic}, {"nearest", Interp::nearest},
+                                    {"linear", Interp::linear}, {"area", Interp::area}, {"cubic", Interp::cubic},
+                                    {"lanczos", Interp::lanczos}}))
+        ->default_str("auto")
+        ->group(pre);
+
+    const std::string out = "Output";
+    app.add_option("-o,--output", o.output,
+                   "output file (by extension: images, .npy, .csv), or - for stdout; default: "
+                   "INPUT_STEM.TYPE-WxH-sWxH.EXT beside the input")
+        ->type_name("FILE")
+        ->group(out);
+    app.add_flag("--overwrite", o.overwrite, "replace an existing output (never the input)")->group(out);
+    app.add_option("--format", o.format, "output format for -o - or the default name: png, jpg, tif, webp, bmp, npy, csv...")
+        ->type_name("EXT")
+        ->group(out);
+    app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
+    app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
+    app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
+    app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; read only the header")->group(out);
+    app.add_flag("-v,--verbose", o.verbose, "more detail on stderr (-vv: even more)")->group(out);
+    app.add_flag("-q,--quiet", o.quiet, "errors only on stderr")->group(out);
+}
+
+void finish_options(const CLI::App& app, Options& o) {
+    auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
+    if (o.global) o.pool.scope = Scope::global;
+    if (given("--output-size")) o.pool.scope = Scope::adaptive;
+    if (given("--power") && o.pool.type != PoolType::lp)
+        throw CLI::ValidationError("--power", std::string("applies to -t lp only, not ") + to_string(o.pool.type));
+    if (o.pool.count_pad && o.pool.type != PoolType::avg)
+        throw CLI::ValidationError("--count-pad", std::string("applies to -t avg only, not ") + to_string(o.pool.type));
+    if (o.pool.count_pad && o.pool.border != Border::ignore)
+        throw CLI::ValidationError("--count-pad", "cannot be combined with --border: filled cells always count");
+    if (o.pool.ceil_mode && o.pool.padding.same)
+        throw CLI::ValidationError("--ceil", "does not apply to --padding same (it always covers the input)");
+    if (given("--interp") && !o.resize) throw CLI::ValidationError("--interp", "applies to --resize only");
+    if (o.output == "-" && (o.print || o.json))
+        throw CLI::ValidationError("--output", "-o - writes the result to stdout; it cannot be combined with --print or --json");
+    if (o.print && o.json) throw CLI::ValidationError("--print", "choose --print or --json, not both");
+    if (o.input == "-" && o.output.empty() && !o.print && !o.json && !o.global && !o.dry_run)
+        throw CLI::ValidationError("--output", "reading stdin: give -o FILE or -o -, or --print/--json");
+    if (!o.format.empty() && o.format[0] == '.') o.format.erase(0, 1);
+}
+
+std::string flag_for_param(const std::string& param) {
+    static const std::map<std::string, std::string> flags = {
+        {"window", "--size"},       {"stride", "--stride"},   {"padding", "--padding"},
+        {"dilation", "--dilation"}, {"ceil_mode", "--ceil"},  {"count_pad", "--count-pad"},
+        {"border", "--border"},     {"power", "--power"},     {"output_size", "--output-size"},
+        {"depth", "--depth"},       {"grayscale", "--grayscale"}, {"resize", "--resize"},
+    };
+    const auto it = flags.find(param);
+    return it == flags.end() ? param : it->second;
+}
+
+}  // namespace imgpool::cli

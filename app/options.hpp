@@ -1,0 +1,41 @@
+#pragma once
+// Everything a user can say on the command line, declared once in setup_cli().
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "imgpool/params.hpp"
+#include "imgpool/preprocess.hpp"
+
+namespace imgpool::cli {
+
+struct Options {
+    std::string input;   // a path, or "-" for stdin
+    std::string output;  // "" = beside the input (default name), "-" = stdout
+    PoolParams pool;
+    bool global = false;
+    bool grayscale = false;
+    std::optional<Extent> resize;
+    Interp interp = Interp::automatic;
+    std::string format;  // output format for stdout / default names ("png", "npy", ...)
+    int quality = -1;
+    bool overwrite = false;
+    bool print = false;
+    bool json = false;
+    bool dry_run = false;
+    int verbose = 0;
+    bool quiet = false;
+};
+
+// Declares every flag with its name, placeholder, help, check and default, bound to `o`.
+void setup_cli(CLI::App& app, Options& o);
+
+// Rules between flags that CLI11 cannot express per flag. Call after a successful
+// parse; throws CLI::ValidationError naming the flag. Also derives o.pool.scope.
+void finish_options(const CLI::App& app, Options& o);
+
+// The flag a library parameter name ("window", "stride", ...) was given by.
+std::string flag_for_param(const std::string& param);
+
+}  // namespace imgpool::cli
