@@ -1,12 +1,8 @@
 // Image and array I/O: format detection, probe vs decode, exact round trips, what each
 // format holds (checked against OpenCV itself), EXIF orientation, hostile input, files.
-#include "support.hpp"
-
 #include <doctest/doctest.h>
-#include <imgpool/error.hpp>
-#include <imgpool/image_io.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -14,10 +10,14 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <imgpool/error.hpp>
+#include <imgpool/image_io.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <string_view>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "support.hpp"
 
 using namespace imgpool::io;
 using namespace std::literals;
@@ -61,16 +61,27 @@ cv::Mat gradient(cv::Size size = {16, 10}) {
     return m;
 }
 
-
 void put(Bytes& b, std::uint32_t v, int n, bool little) {
     for (int i = 0; i < n; ++i) b.push_back(static_cast<unsigned char>(v >> (little ? 8 * i : 8 * (n - 1 - i))));
 }
-void be(Bytes& b, std::uint32_t v, int n) { put(b, v, n, false); }
-void le(Bytes& b, std::uint32_t v, int n) { put(b, v, n, true); }
-void append(Bytes& b, std::string_view s) { b.insert(b.end(), s.begin(), s.end()); }
-void append(Bytes& b, const Bytes& s) { b.insert(b.end(), s.begin(), s.end()); }
-Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-Bytes prefix(const Bytes& b, std::size_t n) { return Bytes(b.begin(), b.begin() + long(std::min(n, b.size()))); }
+void be(Bytes& b, std::uint32_t v, int n) {
+    put(b, v, n, false);
+}
+void le(Bytes& b, std::uint32_t v, int n) {
+    put(b, v, n, true);
+}
+void append(Bytes& b, std::string_view s) {
+    b.insert(b.end(), s.begin(), s.end());
+}
+void append(Bytes& b, const Bytes& s) {
+    b.insert(b.end(), s.begin(), s.end());
+}
+Bytes bytes(std::string_view s) {
+    return Bytes(s.begin(), s.end());
+}
+Bytes prefix(const Bytes& b, std::size_t n) {
+    return Bytes(b.begin(), b.begin() + long(std::min(n, b.size())));
+}
 
 // probe() describes exactly what decode() returns.
 void check_probe_matches_decode(const Bytes& b, Format format) {
@@ -166,14 +177,14 @@ Bytes with_png_chunk(Bytes png, std::string_view type, const Bytes& data) {
 Bytes exif_block(int orientation, bool little) {
     Bytes t;
     append(t, little ? "II*\0"sv : "MM\0*"sv);
-    put(t, 8, 4, little);                      // IFD0 offset
-    put(t, 1, 2, little);                      // one entry
-    put(t, 274, 2, little);                    // Orientation
-    put(t, 3, 2, little);                      // SHORT
-    put(t, 1, 4, little);                      // count
+    put(t, 8, 4, little);    // IFD0 offset
+    put(t, 1, 2, little);    // one entry
+    put(t, 274, 2, little);  // Orientation
+    put(t, 3, 2, little);    // SHORT
+    put(t, 1, 4, little);    // count
     put(t, std::uint32_t(orientation), 2, little);
-    put(t, 0, 2, little);                      // value padding
-    put(t, 0, 4, little);                      // no next IFD
+    put(t, 0, 2, little);  // value padding
+    put(t, 0, 4, little);  // no next IFD
     return t;
 }
 
@@ -229,8 +240,15 @@ Bytes make_tiff(const cv::Mat& gray, int orientation, bool little) {
         std::uint32_t tag, type, value;
     };
     const std::uint32_t data_at = 8 + 2 + 10 * 12 + 4;
-    const Entry entries[] = {{256, 4, cols}, {257, 4, rows}, {258, 3, bits}, {259, 3, 1},      {262, 3, 1},
-                             {273, 4, data_at}, {274, 3, std::uint32_t(orientation)}, {277, 3, 1}, {278, 4, rows},
+    const Entry entries[] = {{256, 4, cols},
+                             {257, 4, rows},
+                             {258, 3, bits},
+                             {259, 3, 1},
+                             {262, 3, 1},
+                             {273, 4, data_at},
+                             {274, 3, std::uint32_t(orientation)},
+                             {277, 3, 1},
+                             {278, 4, rows},
                              {279, 4, size}};
     Bytes t;
     append(t, little ? "II*\0"sv : "MM\0*"sv);
@@ -306,14 +324,14 @@ cv::Mat oriented(const cv::Mat& s, int o) {
         for (int x = 0; x < d.cols; ++x) {
             int sx = x, sy = y;
             switch (o) {
-            case 2: sx = W - 1 - x; break;
-            case 3: sx = W - 1 - x, sy = H - 1 - y; break;
-            case 4: sy = H - 1 - y; break;
-            case 5: sx = y, sy = x; break;
-            case 6: sx = y, sy = H - 1 - x; break;
-            case 7: sx = W - 1 - y, sy = H - 1 - x; break;
-            case 8: sx = W - 1 - y, sy = x; break;
-            default: break;
+                case 2: sx = W - 1 - x; break;
+                case 3: sx = W - 1 - x, sy = H - 1 - y; break;
+                case 4: sy = H - 1 - y; break;
+                case 5: sx = y, sy = x; break;
+                case 6: sx = y, sy = H - 1 - x; break;
+                case 7: sx = W - 1 - y, sy = H - 1 - x; break;
+                case 8: sx = W - 1 - y, sy = x; break;
+                default: break;
             }
             std::memcpy(d.ptr(y) + std::size_t(x) * es, s.ptr(sy) + std::size_t(sx) * es, es);
         }
@@ -391,7 +409,8 @@ TEST_CASE("image io: sniff recognises magic bytes and numeric text") {
         REQUIRE(cv::imencode(ext, m, b));
         CHECK(sniff(b) == Format::other);
     }
-    for (const char* text : {"1,2\n3,4\n", "# a comment\n1 2\n-inf nan 1e-3\n", "  3.5E+2\t-1\r\n", "NaN", "-Infinity,1"}) {
+    for (const char* text :
+         {"1,2\n3,4\n", "# a comment\n1 2\n-inf nan 1e-3\n", "  3.5E+2\t-1\r\n", "NaN", "-Infinity,1"}) {
         CAPTURE(text);
         CHECK(sniff(bytes(text)) == Format::csv);
     }
@@ -405,8 +424,11 @@ TEST_CASE("image io: sniff recognises magic bytes and numeric text") {
 TEST_CASE("image io: what each format holds agrees with OpenCV's own round trip") {
     // The claims of cannot_hold, checked against cv::imencode/imdecode alone: a
     // combination is accepted exactly when OpenCV gives back identical data.
-    const std::pair<Format, const char*> lossless[] = {
-        {Format::png, ".png"}, {Format::tiff, ".tif"}, {Format::bmp, ".bmp"}, {Format::pnm, ".pnm"}, {Format::webp, ".webp"}};
+    const std::pair<Format, const char*> lossless[] = {{Format::png, ".png"},
+                                                       {Format::tiff, ".tif"},
+                                                       {Format::bmp, ".bmp"},
+                                                       {Format::pnm, ".pnm"},
+                                                       {Format::webp, ".webp"}};
     for (const auto& entry : lossless)
         for (int depth : all_depths)
             for (int channels = 1; channels <= 5; ++channels) {
@@ -543,7 +565,8 @@ TEST_CASE("image io: npy and csv go to their own codecs") {
 TEST_CASE("image io: cannot_hold names the problem and a format that holds the data") {
     CHECK(cannot_hold(Format::png, CV_32F, 1) ==
           "PNG holds 8- or 16-bit unsigned data; this result is 32-bit float: write .npy or .tif"s);
-    CHECK(cannot_hold(Format::png, CV_8U, 2) == "PNG holds 1, 3 or 4 channels; this result has 2 channels: write .npy"s);
+    CHECK(cannot_hold(Format::png, CV_8U, 2) ==
+          "PNG holds 1, 3 or 4 channels; this result has 2 channels: write .npy"s);
     CHECK(cannot_hold(Format::jpeg, CV_16U, 3) ==
           "JPEG holds 8-bit unsigned data; this result is 16-bit unsigned: write .npy, .png or .tif"s);
     CHECK(cannot_hold(Format::jpeg, CV_8U, 4) ==
@@ -567,7 +590,8 @@ TEST_CASE("image io: cannot_hold names the problem and a format that holds the d
     CHECK_FALSE(cannot_hold(Format::csv, CV_32S, 1).has_value());
     CHECK_FALSE(cannot_hold(Format::other, CV_64F, 2).has_value());
     // Every refusal suggests .npy.
-    for (Format f : {Format::png, Format::jpeg, Format::tiff, Format::bmp, Format::webp, Format::pnm, Format::csv, Format::gif})
+    for (Format f :
+         {Format::png, Format::jpeg, Format::tiff, Format::bmp, Format::webp, Format::pnm, Format::csv, Format::gif})
         for (int depth : all_depths)
             for (int channels = 1; channels <= 5; ++channels)
                 if (auto why = cannot_hold(f, depth, channels)) CHECK(why->find("write .npy") != std::string::npos);
@@ -642,8 +666,8 @@ TEST_CASE("image io: probe agrees with decode for BMP, PNM, WebP, JPEG and TIFF 
             {make_bmp(5, 3, 32, 0), 3},  // 32-bit BI_RGB: OpenCV drops the fourth byte
             {make_bmp(5, 3, 32, 3), 4},  // BI_BITFIELDS: alpha kept
             {make_bmp(5, 3, 32, 3, {}, 0, 108), 4},
-            {make_bmp(5, 3, 16, 0), 3},   // decoded to find out
-            {make_os2_bmp(5, 3), 1},      // OpenCV 4.6 reads OS/2 bitmaps as gray
+            {make_bmp(5, 3, 16, 0), 3},  // decoded to find out
+            {make_os2_bmp(5, 3), 1},     // OpenCV 4.6 reads OS/2 bitmaps as gray
         };
         for (std::size_t i = 0; i < std::size(cases); ++i) {
             CAPTURE(i);
@@ -954,7 +978,8 @@ TEST_CASE("image io: write_file_atomic writes whole files and leaves no temporar
     CHECK(error_of([&] { write_file_atomic(dir / "sub/", first, true); }) == "is a directory");
     // A dangling symlink is something already there.
     std::filesystem::create_symlink(dir / "nowhere", dir / "link.png");
-    CHECK(error_of([&] { write_file_atomic(dir / "link.png", first, false); }) == "exists (use --overwrite to replace it)");
+    CHECK(error_of([&] { write_file_atomic(dir / "link.png", first, false); }) ==
+          "exists (use --overwrite to replace it)");
     CHECK(leftovers() == 0);
     if (::geteuid() != 0) {  // root writes everywhere
         std::filesystem::create_directory(dir / "locked");

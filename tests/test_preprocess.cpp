@@ -1,18 +1,18 @@
 // The pre-steps: grayscale (channel order, every depth, rounding) and resize (exact
 // size, interpolation choice, depths and channel counts cv::resize lacks).
-#include "support.hpp"
-
 #include <doctest/doctest.h>
-#include <imgpool/error.hpp>
-#include <imgpool/preprocess.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <cmath>
 #include <functional>
+#include <imgpool/error.hpp>
+#include <imgpool/preprocess.hpp>
+#include <opencv2/imgproc.hpp>
 #include <string>
+
+#include "support.hpp"
 
 using imgpool::Interp;
 using imgpool::resize_to;
@@ -133,7 +133,8 @@ TEST_CASE("preprocess: grayscale of 8S, 16S, 32S and 64F by hand (Rec.601, half 
     CHECK(s8.at<schar>(0, 1) == -128);
     CHECK(s8.at<schar>(0, 2) == -23);
 
-    const cv::Mat s32 = to_grayscale(pixels(CV_32S, {{INT_MAX, INT_MAX, INT_MAX}, {INT_MIN, INT_MIN, INT_MIN}, {-14, 22, -2}}));
+    const cv::Mat s32 =
+        to_grayscale(pixels(CV_32S, {{INT_MAX, INT_MAX, INT_MAX}, {INT_MIN, INT_MIN, INT_MIN}, {-14, 22, -2}}));
     REQUIRE(s32.type() == CV_32SC1);
     CHECK(s32.at<int>(0, 0) == INT_MAX);
     CHECK(s32.at<int>(0, 1) == INT_MIN);
@@ -158,7 +159,8 @@ TEST_CASE("preprocess: grayscale of 8S, 16S, 32S and 64F by hand (Rec.601, half 
 }
 
 TEST_CASE("preprocess: resize gives exactly the requested size for every depth, channel count and mode") {
-    const Interp modes[] = {Interp::automatic, Interp::nearest, Interp::linear, Interp::area, Interp::cubic, Interp::lanczos};
+    const Interp modes[] = {Interp::automatic, Interp::nearest, Interp::linear,
+                            Interp::area,      Interp::cubic,   Interp::lanczos};
     for (int depth : {CV_8U, CV_8S, CV_16U, CV_16S, CV_32S, CV_32F, CV_64F})
         for (int channels : {1, 2, 3, 4, 5, 7})
             for (Interp mode : modes)
@@ -195,7 +197,8 @@ TEST_CASE("preprocess: automatic interpolation is area when shrinking and linear
                                                      {Interp::cubic, cv::INTER_CUBIC},
                                                      {Interp::lanczos, cv::INTER_LANCZOS4}};
     for (const auto& mode : explicit_modes)
-        for (cv::Size size : {shrink, grow}) CHECK(test::same(resize_to(m, size, mode.first), opencv(size, mode.second)));
+        for (cv::Size size : {shrink, grow})
+            CHECK(test::same(resize_to(m, size, mode.first), opencv(size, mode.second)));
 }
 
 TEST_CASE("preprocess: 8S and 32S resize through float64, rounding half to even and saturating") {
@@ -212,8 +215,9 @@ TEST_CASE("preprocess: 8S and 32S resize through float64, rounding half to even 
     cv::Mat edges32;
     edges8.convertTo(edges32, CV_32S, 16843009.0);  // about +-2^31
     for (const cv::Mat& m : {edges8, edges32})
-        for (const auto& mode : {std::pair{Interp::cubic, cv::INTER_CUBIC}, std::pair{Interp::lanczos, cv::INTER_LANCZOS4},
-                                 std::pair{Interp::linear, cv::INTER_LINEAR}, std::pair{Interp::area, cv::INTER_AREA}})
+        for (const auto& mode :
+             {std::pair{Interp::cubic, cv::INTER_CUBIC}, std::pair{Interp::lanczos, cv::INTER_LANCZOS4},
+              std::pair{Interp::linear, cv::INTER_LINEAR}, std::pair{Interp::area, cv::INTER_AREA}})
             for (cv::Size size : {cv::Size(9, 5), cv::Size(3, 1)}) {
                 CAPTURE(m.depth());
                 CAPTURE(size);

@@ -2,9 +2,8 @@
 // probe() and decode(). Input is untrusted: every read goes through ByteView.
 #include "exif.hpp"
 
-#include <opencv2/core.hpp>
-
 #include <cstring>
+#include <opencv2/core.hpp>
 
 namespace imgpool::io::detail {
 
@@ -31,10 +30,18 @@ std::uint32_t ByteView::u8(std::size_t at) const {
     return data_[at];
 }
 
-std::uint32_t ByteView::be16(std::size_t at) const { return u8(at) << 8 | u8(at + 1); }
-std::uint32_t ByteView::le16(std::size_t at) const { return u8(at + 1) << 8 | u8(at); }
-std::uint32_t ByteView::be32(std::size_t at) const { return be16(at) << 16 | be16(at + 2); }
-std::uint32_t ByteView::le32(std::size_t at) const { return le16(at + 2) << 16 | le16(at); }
+std::uint32_t ByteView::be16(std::size_t at) const {
+    return u8(at) << 8 | u8(at + 1);
+}
+std::uint32_t ByteView::le16(std::size_t at) const {
+    return u8(at + 1) << 8 | u8(at);
+}
+std::uint32_t ByteView::be32(std::size_t at) const {
+    return be16(at) << 16 | be16(at + 2);
+}
+std::uint32_t ByteView::le32(std::size_t at) const {
+    return le16(at + 2) << 16 | le16(at);
+}
 
 // ---- Container walking ----
 
@@ -70,7 +77,7 @@ void jpeg_segments(ByteView file, const ChunkVisitor& visit) {
         const std::uint32_t marker = file.u8(at++);
         if (marker == 0xDA || marker == 0xD9) return;  // start of scan or end of image: no more headers
         if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // markers without a length
-        const std::uint32_t length = file.be16(at);  // counts its own two bytes
+        const std::uint32_t length = file.be16(at);                          // counts its own two bytes
         if (length < 2) throw Corrupt{};
         if (!visit({marker, file.clip(at + 2, length - 2)})) return;
         if (!file.has(at, length)) throw Truncated{};
@@ -93,8 +100,12 @@ Ifd0::Ifd0(ByteView tiff) : tiff_(tiff) {
     if (!tiff_.has(entries_, count_ * 12)) throw Truncated{};
 }
 
-std::uint32_t Ifd0::u16(std::size_t at) const { return little_ ? tiff_.le16(at) : tiff_.be16(at); }
-std::uint32_t Ifd0::u32(std::size_t at) const { return little_ ? tiff_.le32(at) : tiff_.be32(at); }
+std::uint32_t Ifd0::u16(std::size_t at) const {
+    return little_ ? tiff_.le16(at) : tiff_.be16(at);
+}
+std::uint32_t Ifd0::u32(std::size_t at) const {
+    return little_ ? tiff_.le32(at) : tiff_.be32(at);
+}
 
 std::optional<std::uint32_t> Ifd0::value(std::uint16_t tag) const {
     for (std::size_t i = 0; i < count_; ++i) {
@@ -120,30 +131,27 @@ constexpr std::uint16_t orientation_tag = 274;
 std::optional<ByteView> find_exif(Format f, ByteView file) {
     std::optional<ByteView> exif;
     switch (f) {
-    case Format::jpeg:
-        jpeg_segments(file, [&](const Chunk& c) {
-            if (c.type == 0xE1 && c.body.matches(0, "Exif\0"sv)) exif = c.body.from(6);  // APP1
-            return !exif;
-        });
-        break;
-    case Format::png:
-        png_chunks(file, [&](const Chunk& c) {
-            if (c.type == fourcc("eXIf")) exif = c.body;
-            return !exif;
-        });
-        break;
-    case Format::webp:
-        webp_chunks(file, [&](const Chunk& c) {
-            // Some writers keep JPEG's "Exif\0\0" prefix inside the chunk.
-            if (c.type == fourcc("EXIF")) exif = c.body.matches(0, "Exif\0"sv) ? c.body.from(6) : c.body;
-            return !exif;
-        });
-        break;
-    case Format::tiff:
-        exif = file;
-        break;
-    default:
-        break;
+        case Format::jpeg:
+            jpeg_segments(file, [&](const Chunk& c) {
+                if (c.type == 0xE1 && c.body.matches(0, "Exif\0"sv)) exif = c.body.from(6);  // APP1
+                return !exif;
+            });
+            break;
+        case Format::png:
+            png_chunks(file, [&](const Chunk& c) {
+                if (c.type == fourcc("eXIf")) exif = c.body;
+                return !exif;
+            });
+            break;
+        case Format::webp:
+            webp_chunks(file, [&](const Chunk& c) {
+                // Some writers keep JPEG's "Exif\0\0" prefix inside the chunk.
+                if (c.type == fourcc("EXIF")) exif = c.body.matches(0, "Exif\0"sv) ? c.body.from(6) : c.body;
+                return !exif;
+            });
+            break;
+        case Format::tiff: exif = file; break;
+        default: break;
     }
     return exif;
 }
@@ -165,17 +173,17 @@ int file_orientation(Format f, ByteView file) {
 cv::Mat apply_orientation(const cv::Mat& m, int orientation) {
     cv::Mat out;
     switch (orientation) {
-    case 2: cv::flip(m, out, 1); break;  // mirrored left-right
-    case 3: cv::rotate(m, out, cv::ROTATE_180); break;
-    case 4: cv::flip(m, out, 0); break;  // mirrored top-bottom
-    case 5: cv::transpose(m, out); break;  // mirrored about the main diagonal
-    case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); break;
-    case 7:  // mirrored about the anti-diagonal
-        cv::transpose(m, out);
-        cv::flip(out, out, -1);
-        break;
-    case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-    default: return m;
+        case 2: cv::flip(m, out, 1); break;  // mirrored left-right
+        case 3: cv::rotate(m, out, cv::ROTATE_180); break;
+        case 4: cv::flip(m, out, 0); break;    // mirrored top-bottom
+        case 5: cv::transpose(m, out); break;  // mirrored about the main diagonal
+        case 6: cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE); break;
+        case 7:  // mirrored about the anti-diagonal
+            cv::transpose(m, out);
+            cv::flip(out, out, -1);
+            break;
+        case 8: cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+        default: return m;
     }
     return out;
 }

@@ -3,14 +3,14 @@
 // chunks of PNG, WebP and JPEG files, the first IFD of a TIFF structure, and EXIF
 // orientation (finding it in a file and applying it to pixels). Implemented in
 // exif.cpp, except format_name (image_io.cpp).
-#include "imgpool/image_io.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "imgpool/image_io.hpp"
 
 namespace imgpool::io::detail {
 
@@ -99,6 +99,8 @@ int file_orientation(Format f, ByteView file);
 cv::Mat apply_orientation(const cv::Mat& m, int orientation);
 
 // Orientations 5..8 swap width and height.
-inline bool swaps_axes(int orientation) { return orientation >= 5 && orientation <= 8; }
+inline bool swaps_axes(int orientation) {
+    return orientation >= 5 && orientation <= 8;
+}
 
 }  // namespace imgpool::io::detail

@@ -2,24 +2,24 @@
 // imgpool's RGB at this edge), what each format can hold, and whole-file I/O.
 #include "imgpool/image_io.hpp"
 
-#include "exif.hpp"
-#include "imgpool/csv.hpp"
-#include "imgpool/error.hpp"
-#include "imgpool/npy.hpp"
-
-#include <opencv2/imgcodecs.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fcntl.h>
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <random>
 #include <string_view>
-#include <sys/stat.h>
 #include <system_error>
-#include <unistd.h>
 #include <utility>
+
+#include "exif.hpp"
+#include "imgpool/csv.hpp"
+#include "imgpool/error.hpp"
+#include "imgpool/npy.hpp"
 
 namespace imgpool::io {
 
@@ -28,17 +28,17 @@ namespace fs = std::filesystem;
 
 std::string detail::format_name(Format f) {
     switch (f) {
-    case Format::png: return "PNG";
-    case Format::jpeg: return "JPEG";
-    case Format::tiff: return "TIFF";
-    case Format::bmp: return "BMP";
-    case Format::webp: return "WebP";
-    case Format::pnm: return "PNM";
-    case Format::npy: return "NPY";
-    case Format::csv: return "CSV";
-    case Format::gif: return "GIF";
-    case Format::other: return "image";
-    case Format::unknown: break;
+        case Format::png: return "PNG";
+        case Format::jpeg: return "JPEG";
+        case Format::tiff: return "TIFF";
+        case Format::bmp: return "BMP";
+        case Format::webp: return "WebP";
+        case Format::pnm: return "PNM";
+        case Format::npy: return "NPY";
+        case Format::csv: return "CSV";
+        case Format::gif: return "GIF";
+        case Format::other: return "image";
+        case Format::unknown: break;
     }
     return "unknown";
 }
@@ -53,8 +53,12 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool is_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_letter(unsigned char c) {
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
 
 // Formats OpenCV reads that imgpool has no name for (EXR, HDR, PFM, PAM, Sun raster, JPEG 2000).
 bool is_other_image(const detail::ByteView& b) {
@@ -136,28 +140,28 @@ cv::Mat decode_image(Format f, const Bytes& data) {
 std::vector<int> held_channels(Format f, int depth) {
     const bool u8 = depth == CV_8U, u8_16 = u8 || depth == CV_16U;
     switch (f) {
-    case Format::png:  // imencode refuses 2 channels
-        if (u8_16) return {1, 3, 4};
-        break;
-    case Format::jpeg:  // 4 channels come back as 3
-        if (u8) return {1, 3};
-        break;
-    case Format::webp:  // 1 channel comes back as 3
-        if (u8) return {3, 4};
-        break;
-    case Format::bmp:  // 4 channels come back as 3 (alpha lost)
-        if (u8) return {1, 3};
-        break;
-    case Format::pnm:
-        if (u8_16) return {1, 3};
-        break;
-    case Format::tiff:
-        if (u8_16) return {1, 3, 4};
-        if (depth == CV_32F) return {1, 4};  // 3-channel float is written as lossy LogLuv
-        if (depth == CV_8S || depth == CV_16S || depth == CV_32S || depth == CV_64F) return {1};
-        break;
-    case Format::csv: return {1};
-    default: break;
+        case Format::png:  // imencode refuses 2 channels
+            if (u8_16) return {1, 3, 4};
+            break;
+        case Format::jpeg:  // 4 channels come back as 3
+            if (u8) return {1, 3};
+            break;
+        case Format::webp:  // 1 channel comes back as 3
+            if (u8) return {3, 4};
+            break;
+        case Format::bmp:  // 4 channels come back as 3 (alpha lost)
+            if (u8) return {1, 3};
+            break;
+        case Format::pnm:
+            if (u8_16) return {1, 3};
+            break;
+        case Format::tiff:
+            if (u8_16) return {1, 3, 4};
+            if (depth == CV_32F) return {1, 4};  // 3-channel float is written as lossy LogLuv
+            if (depth == CV_8S || depth == CV_16S || depth == CV_32S || depth == CV_64F) return {1};
+            break;
+        case Format::csv: return {1};
+        default: break;
     }
     return {};
 }
@@ -169,25 +173,25 @@ bool holds(Format f, int depth, int channels) {
 
 std::string depth_name(int depth) {
     switch (depth) {
-    case CV_8U: return "8-bit unsigned";
-    case CV_8S: return "8-bit signed";
-    case CV_16U: return "16-bit unsigned";
-    case CV_16S: return "16-bit signed";
-    case CV_32S: return "32-bit signed";
-    case CV_32F: return "32-bit float";
-    case CV_64F: return "64-bit float";
-    case CV_16F: return "16-bit float";
-    default: return "depth " + std::to_string(depth);
+        case CV_8U: return "8-bit unsigned";
+        case CV_8S: return "8-bit signed";
+        case CV_16U: return "16-bit unsigned";
+        case CV_16S: return "16-bit signed";
+        case CV_32S: return "32-bit signed";
+        case CV_32F: return "32-bit float";
+        case CV_64F: return "64-bit float";
+        case CV_16F: return "16-bit float";
+        default: return "depth " + std::to_string(depth);
     }
 }
 
 // The depths a format holds, for messages.
 std::string depths_held(Format f) {
     switch (f) {
-    case Format::png:
-    case Format::pnm: return "8- or 16-bit unsigned data";
-    case Format::tiff: return "8-, 16- and 32-bit integer and 32- and 64-bit float data";
-    default: return "8-bit unsigned data";
+        case Format::png:
+        case Format::pnm: return "8- or 16-bit unsigned data";
+        case Format::tiff: return "8-, 16- and 32-bit integer and 32- and 64-bit float data";
+        default: return "8-bit unsigned data";
     }
 }
 
@@ -244,27 +248,29 @@ Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt, const s
 
 // ---- Files ----
 
-std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
+std::string errno_text(int e) {
+    return std::error_code(e, std::generic_category()).message();
+}
 
 std::string read_reason(int e) {
     switch (e) {
-    case ENOENT:
-    case ENOTDIR: return "no such file";
-    case EISDIR: return "is a directory";
-    case EACCES:
-    case EPERM: return "permission denied";
-    default: return errno_text(e);
+        case ENOENT:
+        case ENOTDIR: return "no such file";
+        case EISDIR: return "is a directory";
+        case EACCES:
+        case EPERM: return "permission denied";
+        default: return errno_text(e);
     }
 }
 
 std::string write_reason(int e) {
     switch (e) {
-    case ENOENT:
-    case ENOTDIR: return "no such directory";
-    case EISDIR: return "is a directory";
-    case EACCES:
-    case EPERM: return "permission denied";
-    default: return errno_text(e);  // "No space left on device", "Read-only file system", ...
+        case ENOENT:
+        case ENOTDIR: return "no such directory";
+        case EISDIR: return "is a directory";
+        case EACCES:
+        case EPERM: return "permission denied";
+        default: return errno_text(e);  // "No space left on device", "Read-only file system", ...
     }
 }
 
@@ -354,17 +360,17 @@ void sync_directory(const fs::path& target) {
 
 const char* extension(Format f) {
     switch (f) {
-    case Format::png: return "png";
-    case Format::jpeg: return "jpg";
-    case Format::tiff: return "tif";
-    case Format::bmp: return "bmp";
-    case Format::webp: return "webp";
-    case Format::pnm: return "ppm";
-    case Format::npy: return "npy";
-    case Format::csv: return "csv";
-    case Format::gif: return "gif";
-    case Format::other:
-    case Format::unknown: break;
+        case Format::png: return "png";
+        case Format::jpeg: return "jpg";
+        case Format::tiff: return "tif";
+        case Format::bmp: return "bmp";
+        case Format::webp: return "webp";
+        case Format::pnm: return "ppm";
+        case Format::npy: return "npy";
+        case Format::csv: return "csv";
+        case Format::gif: return "gif";
+        case Format::other:
+        case Format::unknown: break;
     }
     return "";
 }
@@ -374,10 +380,10 @@ Format format_from_path(const std::string& path) {
     if (dotted.size() < 2) return Format::unknown;
     const std::string ext = lower(dotted.substr(1));
     static const std::pair<const char*, Format> known[] = {
-        {"png", Format::png},   {"jpg", Format::jpeg}, {"jpeg", Format::jpeg}, {"jpe", Format::jpeg},
-        {"tif", Format::tiff},  {"tiff", Format::tiff}, {"bmp", Format::bmp},  {"dib", Format::bmp},
-        {"webp", Format::webp}, {"pgm", Format::pnm},  {"ppm", Format::pnm},   {"pnm", Format::pnm},
-        {"pbm", Format::pnm},   {"npy", Format::npy},  {"csv", Format::csv},   {"txt", Format::csv},
+        {"png", Format::png},   {"jpg", Format::jpeg},  {"jpeg", Format::jpeg}, {"jpe", Format::jpeg},
+        {"tif", Format::tiff},  {"tiff", Format::tiff}, {"bmp", Format::bmp},   {"dib", Format::bmp},
+        {"webp", Format::webp}, {"pgm", Format::pnm},   {"ppm", Format::pnm},   {"pnm", Format::pnm},
+        {"pbm", Format::pnm},   {"npy", Format::npy},   {"csv", Format::csv},   {"txt", Format::csv},
         {"gif", Format::gif}};
     for (const auto& [name, format] : known)
         if (ext == name) return format;
@@ -392,7 +398,8 @@ Format sniff(const Bytes& head) {
         return Format::tiff;  // classic or BigTIFF
     if (b.matches(0, "BM"sv)) return Format::bmp;
     if (b.matches(0, "RIFF"sv) && b.matches(8, "WEBP"sv)) return Format::webp;
-    if (b.has(0, 3) && b.u8(0) == 'P' && b.u8(1) >= '1' && b.u8(1) <= '6' && is_space(static_cast<unsigned char>(b.u8(2))))
+    if (b.has(0, 3) && b.u8(0) == 'P' && b.u8(1) >= '1' && b.u8(1) <= '6' &&
+        is_space(static_cast<unsigned char>(b.u8(2))))
         return Format::pnm;
     if (b.matches(0, "GIF87a"sv) || b.matches(0, "GIF89a"sv)) return Format::gif;
     if (b.matches(0, "\x93NUMPY"sv)) return Format::npy;
@@ -407,11 +414,11 @@ cv::Mat decode(const Bytes& data) {
     if (data.empty()) throw IoError("empty file");
     const Format f = sniff(data);
     switch (f) {
-    case Format::npy: return npy::decode(data);
-    case Format::csv: return csv::decode(std::string(data.begin(), data.end()));
-    case Format::gif: throw IoError("GIF is not supported by OpenCV 4.6; convert it to PNG first");
-    case Format::unknown: throw IoError("not an image or array file (unrecognised content)");
-    default: return decode_image(f, data);
+        case Format::npy: return npy::decode(data);
+        case Format::csv: return csv::decode(std::string(data.begin(), data.end()));
+        case Format::gif: throw IoError("GIF is not supported by OpenCV 4.6; convert it to PNG first");
+        case Format::unknown: throw IoError("not an image or array file (unrecognised content)");
+        default: return decode_image(f, data);
     }
 }
 
@@ -423,11 +430,11 @@ std::optional<std::string> cannot_hold(Format format, const cv::Mat& m) {
 
 std::optional<std::string> cannot_hold(Format format, int depth, int channels) {
     switch (format) {
-    case Format::npy:
-    case Format::other: return std::nullopt;  // npy holds everything; for others encode() tries
-    case Format::unknown: return "unknown file format: use an extension such as .npy, .png or .tif"s;
-    case Format::gif: return "OpenCV 4.6 cannot write GIF: write " + alternatives(format, depth, channels);
-    default: break;
+        case Format::npy:
+        case Format::other: return std::nullopt;  // npy holds everything; for others encode() tries
+        case Format::unknown: return "unknown file format: use an extension such as .npy, .png or .tif"s;
+        case Format::gif: return "OpenCV 4.6 cannot write GIF: write " + alternatives(format, depth, channels);
+        default: break;
     }
     const std::vector<int> held = held_channels(format, depth);
     const std::string name = format_name(format), instead = ": write " + alternatives(format, depth, channels);
@@ -443,12 +450,12 @@ Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt, const st
     if (m.empty()) throw IoError("nothing to write (empty result)");
     if (auto why = cannot_hold(format, m)) throw IoError(*why);
     switch (format) {
-    case Format::npy: return npy::encode(m);
-    case Format::csv: {
-        const std::string text = csv::encode(m);
-        return Bytes(text.begin(), text.end());
-    }
-    default: return encode_image(m, format, opt, other_ext);
+        case Format::npy: return npy::encode(m);
+        case Format::csv: {
+            const std::string text = csv::encode(m);
+            return Bytes(text.begin(), text.end());
+        }
+        default: return encode_image(m, format, opt, other_ext);
     }
 }
 

@@ -2,17 +2,16 @@
 // returns (OpenCV 4.6 with IMREAD_UNCHANGED, then EXIF orientation). The rules for
 // channels were checked against OpenCV 4.6 with hand-made files of every variant;
 // rare variants whose outcome depends on OpenCV internals are decoded instead.
-#include "imgpool/image_io.hpp"
-
-#include "exif.hpp"
-#include "imgpool/csv.hpp"
-#include "imgpool/error.hpp"
-#include "imgpool/npy.hpp"
-
 #include <climits>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
+
+#include "exif.hpp"
+#include "imgpool/csv.hpp"
+#include "imgpool/error.hpp"
+#include "imgpool/image_io.hpp"
+#include "imgpool/npy.hpp"
 
 namespace imgpool::io {
 
@@ -42,10 +41,12 @@ Info by_decoding(Format f, const Bytes& data) {
 
 bool valid_png_bits(std::uint32_t bits, std::uint32_t colour) {
     switch (colour) {
-    case 0: return bits == 1 || bits == 2 || bits == 4 || bits == 8 || bits == 16;  // gray
-    case 3: return bits == 1 || bits == 2 || bits == 4 || bits == 8;                // palette
-    case 2: case 4: case 6: return bits == 8 || bits == 16;                         // RGB, gray+alpha, RGBA
-    default: return false;
+        case 0: return bits == 1 || bits == 2 || bits == 4 || bits == 8 || bits == 16;  // gray
+        case 3: return bits == 1 || bits == 2 || bits == 4 || bits == 8;                // palette
+        case 2:
+        case 4:
+        case 6: return bits == 8 || bits == 16;  // RGB, gray+alpha, RGBA
+        default: return false;
     }
 }
 
@@ -76,7 +77,9 @@ Info probe_png(const Bytes& data) {
 // ---- JPEG ----
 
 // Start-of-frame markers (SOF0..SOF15 without DHT, JPG and DAC).
-bool is_frame_marker(std::uint32_t m) { return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC; }
+bool is_frame_marker(std::uint32_t m) {
+    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+}
 
 Info probe_jpeg(const Bytes& data) {
     const ByteView file(data);
@@ -133,8 +136,12 @@ Info probe_bmp(const Bytes& data) {
 
 // ---- PNM ----
 
-bool is_space(std::uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digit(std::uint32_t c) { return c >= '0' && c <= '9'; }
+bool is_space(std::uint32_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_digit(std::uint32_t c) {
+    return c >= '0' && c <= '9';
+}
 
 // The next decimal number of a PNM header, after whitespace and '#' comments.
 std::uint32_t pnm_number(ByteView file, std::size_t& at) {
@@ -245,23 +252,23 @@ Info probe(const Bytes& data) {
     const Format f = sniff(data);
     try {
         switch (f) {
-        case Format::png: return probe_png(data);
-        case Format::jpeg: return probe_jpeg(data);
-        case Format::bmp: return probe_bmp(data);
-        case Format::pnm: return probe_pnm(data);
-        case Format::webp: return probe_webp(data);
-        case Format::tiff: return probe_tiff(data);
-        case Format::gif: return probe_gif(data);
-        case Format::npy: {
-            const npy::Header h = npy::probe(data);
-            return {f, h.cols, h.rows, h.channels, h.depth, 1};
-        }
-        case Format::csv: {
-            const cv::Mat m = csv::decode(std::string(data.begin(), data.end()));
-            return {f, m.cols, m.rows, m.channels(), m.depth(), 1};
-        }
-        case Format::other: return by_decoding(f, data);
-        case Format::unknown: break;
+            case Format::png: return probe_png(data);
+            case Format::jpeg: return probe_jpeg(data);
+            case Format::bmp: return probe_bmp(data);
+            case Format::pnm: return probe_pnm(data);
+            case Format::webp: return probe_webp(data);
+            case Format::tiff: return probe_tiff(data);
+            case Format::gif: return probe_gif(data);
+            case Format::npy: {
+                const npy::Header h = npy::probe(data);
+                return {f, h.cols, h.rows, h.channels, h.depth, 1};
+            }
+            case Format::csv: {
+                const cv::Mat m = csv::decode(std::string(data.begin(), data.end()));
+                return {f, m.cols, m.rows, m.channels(), m.depth(), 1};
+            }
+            case Format::other: return by_decoding(f, data);
+            case Format::unknown: break;
         }
     } catch (const detail::Truncated&) {
         throw IoError("truncated " + detail::format_name(f) + " header");

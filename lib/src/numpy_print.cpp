@@ -410,21 +410,21 @@ private:
         }
         if (!any) return;
         const T ratio = max_val / min_val;
-        exp_format_ = double(max_val) >= 1e8 || double(min_val) < 1e-4 || double(ratio) > 1001.;
+        exp_format_ = double(max_val) >= 1e8 || double(min_val) < 1e-4 || double(ratio) > 1000.;
     }
 
+    // Column widths from a first pass: unique digits, at most 8 after the point.
     void size_scientific(const std::vector<T>& finite) {
-        int exp_len = 0;
+        int exp_len = 0, frac_len = 0;
         for (T x : finite) {
-            std::string s = scientific(parts_of(x), precision_, -1, Trim::Zeros);
+            std::string s = scientific(parts_of(x), precision_, -1, Trim::Zeros);  // "-1.25e+08"
             std::size_t e = s.find('e'), dot = s.find('.');
-            exp_len = std::max(exp_len, static_cast<int>(s.size() - e - 1));
-            frac_len_max(static_cast<int>(e - dot - 1));
             pad_left_ = std::max(pad_left_, static_cast<int>(dot));
+            frac_len = std::max(frac_len, static_cast<int>(e - dot - 1));
+            exp_len = std::max(exp_len, static_cast<int>(s.size() - e - 1));
         }
-        exp_size_ = exp_len - 1;
-        precision_ = pad_right_;  // longest fraction
-        min_digits_ = precision_;
+        exp_size_ = exp_len - 1;  // digits after the exponent's sign
+        precision_ = min_digits_ = frac_len;
         trim_ = Trim::None;
         pad_right_ = exp_size_ + 2 + precision_;
     }
@@ -434,12 +434,10 @@ private:
             std::string s = positional(parts_of(x), Cutoff::FractionLength, precision_, -1, Trim::Zeros);
             std::size_t dot = s.find('.');
             pad_left_ = std::max(pad_left_, static_cast<int>(dot));
-            frac_len_max(static_cast<int>(s.size() - dot - 1));
+            pad_right_ = std::max(pad_right_, static_cast<int>(s.size() - dot - 1));
         }
         min_digits_ = 0;
     }
-
-    void frac_len_max(int len) { pad_right_ = std::max(pad_right_, len); }
 
     bool exp_format_ = false;
     int precision_ = 8;

@@ -2,13 +2,12 @@
 // arithmetic in float64 where it cannot.
 #include "imgpool/preprocess.hpp"
 
-#include "imgpool/error.hpp"
-
-#include <opencv2/imgproc.hpp>
-
 #include <climits>
+#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
+
+#include "imgpool/error.hpp"
 
 namespace imgpool {
 
@@ -20,12 +19,12 @@ namespace {
 cv::Mat round_to_depth(const cv::Mat& wide, int depth) {
     double lo = 0, hi = 0;
     switch (depth) {
-    case CV_8U: hi = 255; break;
-    case CV_8S: lo = -128, hi = 127; break;
-    case CV_16U: hi = 65535; break;
-    case CV_16S: lo = -32768, hi = 32767; break;
-    case CV_32S: lo = INT_MIN, hi = INT_MAX; break;
-    default: break;  // floating point: nothing to clamp
+        case CV_8U: hi = 255; break;
+        case CV_8S: lo = -128, hi = 127; break;
+        case CV_16U: hi = 65535; break;
+        case CV_16S: lo = -32768, hi = 32767; break;
+        case CV_32S: lo = INT_MIN, hi = INT_MAX; break;
+        default: break;  // floating point: nothing to clamp
     }
     cv::Mat out;
     if (hi > lo)
@@ -52,12 +51,12 @@ cv::Mat luma_in_double(const cv::Mat& rgb) {
 
 int cv_interpolation(Interp interp, cv::Size from, cv::Size to) {
     switch (interp) {
-    case Interp::nearest: return cv::INTER_NEAREST;
-    case Interp::linear: return cv::INTER_LINEAR;
-    case Interp::area: return cv::INTER_AREA;
-    case Interp::cubic: return cv::INTER_CUBIC;
-    case Interp::lanczos: return cv::INTER_LANCZOS4;
-    case Interp::automatic: break;
+        case Interp::nearest: return cv::INTER_NEAREST;
+        case Interp::linear: return cv::INTER_LINEAR;
+        case Interp::area: return cv::INTER_AREA;
+        case Interp::cubic: return cv::INTER_CUBIC;
+        case Interp::lanczos: return cv::INTER_LANCZOS4;
+        case Interp::automatic: break;
     }
     // Averaging areas when shrinking avoids aliasing; it has nothing to average when growing.
     return to.width <= from.width && to.height <= from.height ? cv::INTER_AREA : cv::INTER_LINEAR;
@@ -67,8 +66,8 @@ int cv_interpolation(Interp interp, cv::Size from, cv::Size to) {
 // neighbour: those go through float64 and back, rounding half to even and saturating.
 cv::Mat resize_planes(const cv::Mat& src, cv::Size size, int mode) {
     const int d = src.depth();
-    const bool native = mode == cv::INTER_NEAREST || d == CV_8U || d == CV_16U || d == CV_16S || d == CV_32F ||
-                        d == CV_64F;
+    const bool native =
+        mode == cv::INTER_NEAREST || d == CV_8U || d == CV_16U || d == CV_16S || d == CV_32F || d == CV_64F;
     cv::Mat out;
     if (native) {
         cv::resize(src, out, size, 0, 0, mode);
