@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <map>
 #include <opencv2/core.hpp>
 
@@ -64,6 +65,8 @@ Examples:
   imgpool cat.png                              max 2x2 stride 2 -> cat.max-2x2-s2x2.png
   imgpool cat.png -t avg -k 3 -s 2 -p same -o small.png
   imgpool cat.png --grayscale --resize 224x224 -k 2 -o cat112.png
+  imgpool cat.png -t max,avg,min -k 4 --compare sheet.png   before/after picture
+  imgpool cat.png --grayscale --filter edge --relu --colormap magma --compare cnn.png
   imgpool a.csv -k 2 --print                   pooled numbers as NumPy prints them
   imgpool a.npy -t avg -k 3 -s 1 -p 1 --count-pad -o b.npy    PyTorch AvgPool2d(3, 1, 1)
   imgpool a.npy --output-size 7x7 -t avg -o b.npy             PyTorch AdaptiveAvgPool2d(7)
@@ -90,8 +93,11 @@ void setup_cli(CLI::App& app, Options& o) {
         ->allow_extra_args(false);
 
     const std::string pooling = "Pooling";
-    app.add_option("-t,--type", o.pool.type, "max, avg, min, median, mode (most frequent, ties to the smallest), lp, sum")
-        ->type_name("TYPE")
+    app.add_option("-t,--type", o.types,
+                   "max, avg, min, median, mode (most frequent, ties to the smallest), lp, sum; "
+                   "several as max,avg,min: one output each")
+        ->type_name("TYPE[,TYPE...]")
+        ->delimiter(',')
         ->transform(choice<PoolType>({{"max", PoolType::max}, {"avg", PoolType::avg}, {"mean", PoolType::avg},
                                       {"min", PoolType::min}, {"median", PoolType::median}, {"mode", PoolType::mode},
                                       {"lp", PoolType::lp}, {"sum", PoolType::sum}}))
@@ -111,6 +117,11 @@ void setup_cli(CLI::App& app, Options& o) {
             },
             ""))
         ->default_str("2")
+        ->group(pooling);
+    app.add_option("--repeat", o.repeat, "pool N times over (the sheet shows every stage)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 64).description(""))
+        ->default_str("1")
         ->group(pooling);
     auto* global = app.add_flag("--global", o.global, "one value per channel (global pooling)")->group(pooling);
     auto* adaptive = add_extent(app, "--output-size", o.pool.output_size, 1,
@@ -186,6 +197,67 @@ void setup_cli(CLI::App& app, Options& o) {
         ->default_str("auto")
         ->group(pre);
 
+    app.add_option("--filter", o.filter,
+                   "filter first, as a CNN layer (correlation per channel): edge, emboss, sharpen, sobel-x, "
+                   "sobel-y, blur, laplacian, identity, or a kernel .csv/.npy")
+        ->type_name("NAME|FILE")
+        ->group(pre);
+    app.add_option("--filter-padding", o.filter_padding, "same (zeros, as Keras Conv2D padding='same') or valid")
+        ->type_name("same|valid")
+        ->transform(choice<FilterPadding>({{"same", FilterPadding::same}, {"valid", FilterPadding::valid}}))
+        ->default_str("same")
+        ->group(pre);
+    app.add_flag("--relu", o.relu, "then clamp negatives to 0 (detect), before pooling (condense)")->group(pre);
+
+    const std::string pictures = "Pictures";
+    app.add_option("--compare", o.compare,
+                   "write a before/after sheet: the input, (filter, detect,) then each pooled stage, "
+                   "side by side at one display height, titled, with pixel axes")
+        ->type_name("FILE")
+        ->group(pictures);
+    app.add_option("--colormap", o.colormap, "single-channel panels of the sheet: gray, magma, viridis, inferno, jet, ...")
+        ->type_name("NAME")
+        ->transform(CLI::Validator(
+            [](std::string& s) -> std::string {
+                const auto c = colormap_named(s);
+                if (!c) {
+                    std::string names;
+                    for (const auto& n : colormap_names()) names += (names.empty() ? "" : ", ") + n;
+                    return "'" + s + "' is not one of " + names;
+                }
+                s = std::to_string(int(*c));
+                return {};
+            },
+            ""))
+        ->group(pictures);
+    app.add_option_function<std::string>(
+           "--range", [&o](const std::string& s) {
+               const auto comma = s.find(',');
+               o.range = {true, std::stod(s.substr(0, comma)), std::stod(s.substr(comma + 1))};
+           },
+           "fixed value range LO,HI shown as black..white (default: each panel's min..max)")
+        ->type_name("LO,HI")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                const auto comma = s.find(',');
+                try {
+                    size_t used = 0;
+                    if (comma == std::string::npos) throw std::invalid_argument(s);
+                    const double lo = std::stod(s.substr(0, comma), &used);
+                    if (used != comma) throw std::invalid_argument(s);
+                    const std::string rest = s.substr(comma + 1);
+                    const double hi = std::stod(rest, &used);
+                    if (used != rest.size()) throw std::invalid_argument(s);
+                    return lo < hi ? "" : "'" + s + "' needs LO < HI";
+                } catch (const std::exception&) {
+                    return "'" + s + "' is not LO,HI (e.g. 0,255)";
+                }
+            },
+            ""))
+        ->group(pictures);
+    app.add_flag("--upscale", o.upscale, "write the result enlarged back to the pooled image's input size (nearest)")
+        ->group(pictures);
+
     const std::string out = "Output";
     app.add_option("-o,--output", o.output,
                    "output file (by extension: images, .npy, .csv), or - for stdout; default: "
@@ -204,14 +276,31 @@ void setup_cli(CLI::App& app, Options& o) {
     app.add_flag("-q,--quiet", o.quiet, "errors only on stderr")->group(out);
 }
 
+static std::string type_list(const std::vector<PoolType>& types) {
+    std::string s;
+    for (PoolType t : types) s += (s.empty() ? "" : ",") + std::string(to_string(t));
+    return s;
+}
+
 void finish_options(const CLI::App& app, Options& o) {
     auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
+    auto listed = [&](PoolType t) { return std::find(o.types.begin(), o.types.end(), t) != o.types.end(); };
     if (o.global) o.pool.scope = Scope::global;
     if (given("--output-size")) o.pool.scope = Scope::adaptive;
-    if (given("--power") && o.pool.type != PoolType::lp)
-        throw CLI::ValidationError("--power", std::string("applies to -t lp only, not ") + to_string(o.pool.type));
-    if (o.pool.count_pad && o.pool.type != PoolType::avg)
-        throw CLI::ValidationError("--count-pad", std::string("applies to -t avg only, not ") + to_string(o.pool.type));
+    for (size_t i = 0; i < o.types.size(); ++i)
+        if (std::find(o.types.begin(), o.types.begin() + long(i), o.types[i]) != o.types.begin() + long(i))
+            throw CLI::ValidationError("--type", std::string(to_string(o.types[i])) + " is listed twice");
+    // An option is rejected only when none of the listed types can use it.
+    if (given("--power") && !listed(PoolType::lp))
+        throw CLI::ValidationError("--power", "applies to -t lp only, not " + type_list(o.types));
+    if (o.pool.count_pad && !listed(PoolType::avg))
+        throw CLI::ValidationError("--count-pad", "applies to -t avg only, not " + type_list(o.types));
+    if (o.output == "-" && o.types.size() > 1)
+        throw CLI::ValidationError("--output", "-o - writes one result; " + type_list(o.types) + " would be several");
+    if ((given("--colormap") || given("--range")) && o.compare.empty())
+        throw CLI::ValidationError(given("--colormap") ? "--colormap" : "--range", "applies to --compare pictures only");
+    if (given("--filter-padding") && o.filter.empty())
+        throw CLI::ValidationError("--filter-padding", "applies to --filter only");
     if (o.pool.count_pad && o.pool.border != Border::ignore)
         throw CLI::ValidationError("--count-pad", "cannot be combined with --border: filled cells always count");
     if (o.pool.ceil_mode && o.pool.padding.same)
@@ -220,9 +309,16 @@ void finish_options(const CLI::App& app, Options& o) {
     if (o.output == "-" && (o.print || o.json))
         throw CLI::ValidationError("--output", "-o - writes the result to stdout; it cannot be combined with --print or --json");
     if (o.print && o.json) throw CLI::ValidationError("--print", "choose --print or --json, not both");
-    if (o.input == "-" && o.output.empty() && !o.print && !o.json && !o.global && !o.dry_run)
-        throw CLI::ValidationError("--output", "reading stdin: give -o FILE or -o -, or --print/--json");
+    if (o.input == "-" && o.output.empty() && !o.print && !o.json && !o.global && !o.dry_run && o.compare.empty())
+        throw CLI::ValidationError("--output", "reading stdin: give -o FILE or -o -, or --print/--json/--compare");
     if (!o.format.empty() && o.format[0] == '.') o.format.erase(0, 1);
+}
+
+PoolParams params_for(const Options& o, PoolType type) {
+    PoolParams p = o.pool;
+    p.type = type;
+    if (type != PoolType::avg) p.count_pad = false;
+    return p;
 }
 
 std::string flag_for_param(const std::string& param) {
@@ -231,6 +327,7 @@ std::string flag_for_param(const std::string& param) {
         {"dilation", "--dilation"}, {"ceil_mode", "--ceil"},  {"count_pad", "--count-pad"},
         {"border", "--border"},     {"power", "--power"},     {"output_size", "--output-size"},
         {"depth", "--depth"},       {"grayscale", "--grayscale"}, {"resize", "--resize"},
+        {"filter", "--filter"},     {"compare", "--compare"},
     };
     const auto it = flags.find(param);
     return it == flags.end() ? param : it->second;

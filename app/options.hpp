@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "imgpool/display.hpp"
+#include "imgpool/filter.hpp"
 #include "imgpool/params.hpp"
 #include "imgpool/preprocess.hpp"
 
@@ -13,11 +15,20 @@ namespace imgpool::cli {
 struct Options {
     std::string input;   // a path, or "-" for stdin
     std::string output;  // "" = beside the input (default name), "-" = stdout
-    PoolParams pool;
+    PoolParams pool;  // everything but the type, shared by all listed types
+    std::vector<PoolType> types{PoolType::max};
+    int repeat = 1;
     bool global = false;
     bool grayscale = false;
     std::optional<Extent> resize;
     Interp interp = Interp::automatic;
+    std::string filter;  // a built-in kernel name or a .csv/.npy kernel file
+    FilterPadding filter_padding = FilterPadding::same;
+    bool relu = false;
+    std::string compare;  // the comparison sheet's path
+    Colormap colormap = Colormap::none;
+    DisplayRange range;
+    bool upscale = false;
     std::string format;  // output format for stdout / default names ("png", "npy", ...)
     int quality = -1;
     bool overwrite = false;
@@ -34,6 +45,9 @@ void setup_cli(CLI::App& app, Options& o);
 // Rules between flags that CLI11 cannot express per flag. Call after a successful
 // parse; throws CLI::ValidationError naming the flag. Also derives o.pool.scope.
 void finish_options(const CLI::App& app, Options& o);
+
+// The parameters for one of the listed types: options that type cannot use are dropped.
+PoolParams params_for(const Options& o, PoolType type);
 
 // The flag a library parameter name ("window", "stride", ...) was given by.
 std::string flag_for_param(const std::string& param);

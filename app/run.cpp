@@ -3,161 +3,121 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
-#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include "cli_values.hpp"
+#include "compare.hpp"
+#include "imgpool/filter.hpp"
 #include "imgpool/image_io.hpp"
 #include "imgpool/numpy_print.hpp"
 #include "imgpool/pool.hpp"
 #include "imgpool/preprocess.hpp"
+#include "imgpool/sheet.hpp"
 #include "naming.hpp"
-
-namespace fs = std::filesystem;
+#include "report.hpp"
+#include "targets.hpp"
 
 namespace imgpool::cli {
 namespace {
 
-const char* dtype_name(int depth) {
-    switch (depth) {
-    case CV_8U: return "uint8";
-    case CV_8S: return "int8";
-    case CV_16U: return "uint16";
-    case CV_16S: return "int16";
-    case CV_32S: return "int32";
-    case CV_32F: return "float32";
-    case CV_64F: return "float64";
-    default: return "unknown";
-    }
-}
-
-std::string shape_text(cv::Size s, int channels, int depth) {
-    return std::to_string(s.width) + "x" + std::to_string(s.height) + (channels > 1 ? "x" + std::to_string(channels) : "") +
-           " " + dtype_name(depth);
-}
-
 std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.input; }
 
-io::Bytes read_stdin() {
+io::Bytes read_input(const Options& o) {
+    if (o.input != "-") return io::read_file(o.input);
     std::ios::sync_with_stdio(false);
     std::cin >> std::noskipws;
     return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 }
 
-// What the run will write: a file, stdout, or nothing (print-only runs).
-struct Target {
-    enum Kind { none, file, stdout_ } kind = none;
-    std::string path;
-    io::Format format = io::Format::unknown;
-    std::string ext;  // with its dot, for Format::other
+// A built-in kernel by name, or a one-channel .csv/.npy file.
+cv::Mat load_kernel(const std::string& spec) {
+    if (auto k = builtin_kernel(spec)) return *k;
+    if (!std::filesystem::exists(spec)) {
+        std::string names;
+        for (const auto& n : builtin_kernel_names()) names += (names.empty() ? "" : ", ") + n;
+        throw Failure{usage, "--filter", "'" + spec + "' is neither a built-in kernel (" + names + ") nor a file"};
+    }
+    try {
+        const cv::Mat k = io::decode(io::read_file(spec));
+        if (k.channels() != 1) throw IoError("a kernel has one channel; this has " + std::to_string(k.channels()));
+        cv::Mat k64;
+        k.convertTo(k64, CV_64F);
+        return k64;
+    } catch (const IoError& e) {
+        throw Failure{io_failure, spec, e.what()};
+    }
+}
+
+// The shape pooling will see, from the header alone.
+struct Shape {
+    cv::Size size;
+    int channels = 1;
+    int depth = CV_8U;
 };
 
-io::Format format_named(const std::string& name) { return io::format_from_path("x." + name); }
-
-Target resolve_target(const Options& o, const io::Info& in, int depth, int channels) {
-    Target t;
-    if (o.output == "-") {
-        t.kind = Target::stdout_;
-        t.format = o.format.empty() ? in.format : format_named(o.format);
-        t.ext = "." + (o.format.empty() ? std::string(io::extension(in.format)) : o.format);
-        if (t.format == io::Format::unknown)
-            throw Failure{usage, "--format", "'" + o.format + "' is not a format imgpool writes"};
-    } else if (!o.output.empty()) {
-        t.kind = Target::file;
-        t.path = o.output;
-        t.ext = fs::path(o.output).extension().string();
-        t.format = io::format_from_path(o.output);
-        if (!o.format.empty()) {
-            const io::Format named = format_named(o.format);
-            if (named == io::Format::unknown)
-                throw Failure{usage, "--format", "'" + o.format + "' is not a format imgpool writes"};
-            if (t.format != io::Format::unknown && t.format != named)
-                throw Failure{usage, "--format", "'" + o.format + "' contradicts the extension of " + o.output};
-            t.format = named;
+Shape shape_before_pooling(const Options& o, const io::Info& info, const cv::Mat& kernel) {
+    Shape s{{info.width, info.height}, info.channels, info.depth};
+    if (o.grayscale) {
+        if (s.channels != 1 && s.channels != 3 && s.channels != 4)
+            throw Failure{usage, "--grayscale", "needs 1, 3 or 4 channels; " + input_name(o) + " has " + std::to_string(s.channels)};
+        s.channels = 1;
+    }
+    if (o.resize) s.size = {o.resize->w, o.resize->h};
+    if (!kernel.empty()) {
+        try {
+            s.size = filtered_size(s.size, kernel.size(), o.filter_padding);
+        } catch (const Error& e) {
+            throw Failure{usage, "--filter", e.what()};
         }
-        if (t.format == io::Format::unknown)
-            throw Failure{usage, "--output",
-                          "cannot tell the format of '" + o.output + "': use an extension such as .png or .npy, or --format"};
-    } else if (o.print || o.json || o.pool.scope == Scope::global) {
-        return t;  // print-only: nothing is written without -o
-    } else {
-        t.kind = Target::file;
-        t.format = o.format.empty() ? in.format : format_named(o.format);
-        t.ext = o.format.empty() ? fs::path(o.input).extension().string() : "." + o.format;
-        if (t.format == io::Format::unknown)
-            throw Failure{usage, "--format", "'" + o.format + "' is not a format imgpool writes"};
-        if (io::cannot_hold(t.format, depth, channels)) {  // e.g. a float result of a PNG: keep it exact
-            spdlog::info("{} cannot hold a {} result; writing .npy", io::extension(t.format), dtype_name(depth));
-            t.format = io::Format::npy;
-            t.ext = ".npy";
+        s.depth = s.depth == CV_64F ? CV_64F : CV_32F;
+    }
+    return s;
+}
+
+// Every stage's size must be valid before any pixel is decoded.
+struct Planned {
+    PoolParams params;
+    cv::Size out;
+    int depth = CV_8U;
+    Target target;
+};
+
+Planned plan(const Options& o, PoolType type, const Shape& in, io::Format input_format) {
+    Planned p{params_for(o, type), in.size, in.depth, {}};
+    for (int stage = 1; stage <= o.repeat; ++stage) {
+        try {
+            p.out = pooled_size(p.out, p.params);
+        } catch (const Error& e) {
+            const std::string where = o.repeat > 1 ? "stage " + std::to_string(stage) + " of " + std::to_string(o.repeat) + ": " : "";
+            throw Failure{usage, flag_for_param(e.param()), where + e.what()};
         }
-        t.path = default_output_name(o.input, o.pool, t.ext);
+        p.depth = result_depth(p.depth, p.params);
     }
-    if (auto why = io::cannot_hold(t.format, depth, channels))
-        throw Failure{io_failure, t.kind == Target::file ? t.path : "stdout", *why};
-    if (t.kind == Target::file) {
-        std::error_code ec;
-        if (o.input != "-" && fs::exists(t.path, ec) && fs::equivalent(t.path, o.input, ec))
-            throw Failure{io_failure, t.path, "is the input; imgpool never overwrites its input"};
-        if (!o.overwrite && fs::exists(t.path, ec))
-            throw Failure{io_failure, t.path, "exists (use --overwrite to replace it)"};
-    }
-    return t;
+    p.target = resolve_target(o, p.params, input_format, p.depth, in.channels);
+    return p;
 }
 
-nlohmann::json extent_json(Extent e) { return {{"width", e.w}, {"height", e.h}}; }
-
-nlohmann::json shape_json(cv::Size s, int channels) {
-    return channels == 1 ? nlohmann::json{s.height, s.width} : nlohmann::json{s.height, s.width, channels};
-}
-
-nlohmann::json params_json(const Options& o) {
-    const PoolParams& p = o.pool;
-    const char* scopes[] = {"window", "global", "adaptive"};
-    const char* borders[] = {"ignore", "zero", "replicate", "reflect"};
-    nlohmann::json j = {{"type", to_string(p.type)}, {"scope", scopes[int(p.scope)]},
-                        {"round", p.rounding == Rounding::half_even ? "even" : "up"}};
-    if (p.type == PoolType::lp) j["power"] = p.power;
-    if (p.scope == Scope::adaptive) j["output_size"] = extent_json(p.output_size);
-    if (p.scope == Scope::window) {
-        j["size"] = extent_json(p.window);
-        j["stride"] = extent_json({p.stride.w ? p.stride.w : p.window.w, p.stride.h ? p.stride.h : p.window.h});
-        j["dilation"] = extent_json(p.dilation);
-        j["padding"] = to_text(p.padding);
-        j["ceil"] = p.ceil_mode;
-        j["count_pad"] = p.count_pad;
-        j["border"] = borders[int(p.border)];
+void report_dry_run(const Options& o, const std::vector<Planned>& plans, const Shape& in, const Target& sheet) {
+    nlohmann::json results = nlohmann::json::array();
+    for (const Planned& p : plans) {
+        const cv::Size written = o.upscale ? in.size : p.out;
+        if (!o.json) std::cout << "would write " << p.target.name() << ": " << shape_text(written, in.channels, p.depth) << "\n";
+        results.push_back({{"output", p.target.kind == Target::none ? nlohmann::json(nullptr) : nlohmann::json(p.target.name())},
+                           {"output_shape", shape_json(written, in.channels)},
+                           {"output_dtype", dtype_name(p.depth)},
+                           {"parameters", params_json(o, p.params)}});
     }
-    j["grayscale"] = o.grayscale;
-    j["resize"] = o.resize ? extent_json(*o.resize) : nlohmann::json(nullptr);
-    return j;
-}
-
-nlohmann::json values_json(const cv::Mat& m) {
-    cv::Mat d;
-    m.reshape(1, 1).convertTo(d, CV_64F);
-    nlohmann::json values = nlohmann::json::array();
-    for (int i = 0; i < d.cols; ++i) {
-        const double v = d.at<double>(i);
-        values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+    if (!o.json) {
+        if (sheet.kind == Target::file) std::cout << "would write " << sheet.path << ": comparison sheet\n";
+        return;
     }
-    return values;
-}
-
-void write_stdout(const io::Bytes& bytes) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
-        throw Failure{io_failure, "stdout", "write failed"};
-}
-
-cv::Mat load(const Options& o, const io::Bytes& data) {
-    try {
-        return io::decode(data);
-    } catch (const IoError& e) {
-        throw Failure{io_failure, input_name(o), e.what()};
-    }
+    nlohmann::json j = {{"input", input_name(o)}, {"dry_run", true}};
+    if (plans.size() == 1) j.update(results[0]);
+    else j["results"] = results;
+    if (sheet.kind == Target::file) j["sheet"] = sheet.path;
+    std::cout << j.dump() << "\n";
 }
 
 }  // namespace
@@ -167,85 +127,84 @@ void run(const Options& o) {
     io::Bytes data;
     io::Info info;
     try {
-        data = o.input == "-" ? read_stdin() : io::read_file(o.input);
+        data = read_input(o);
         info = io::probe(data);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
     }
 
-    // The shape after the pre-steps, from the header alone: every flag is checked
-    // against it before any pixel is decoded.
-    int channels = info.channels;
-    if (o.grayscale) {
-        if (channels != 1 && channels != 3 && channels != 4)
-            throw Failure{usage, "--grayscale", "needs 1, 3 or 4 channels; " + input_name(o) + " has " + std::to_string(channels)};
-        channels = 1;
-    }
-    const cv::Size size = o.resize ? cv::Size(o.resize->w, o.resize->h) : cv::Size(info.width, info.height);
-    cv::Size out_size;
+    // Every flag is checked against the header before any pixel is decoded.
+    const cv::Mat kernel = o.filter.empty() ? cv::Mat() : load_kernel(o.filter);
+    const Shape shape = shape_before_pooling(o, info, kernel);
+    std::vector<Planned> plans;
+    for (PoolType t : o.types) plans.push_back(plan(o, t, shape, info.format));
+    const Target sheet = o.compare.empty() ? Target{} : resolve_sheet_target(o);
+    spdlog::debug("{}: {} {}", input_name(o), io::extension(info.format),
+                  shape_text({info.width, info.height}, info.channels, info.depth));
+    if (o.dry_run) return report_dry_run(o, plans, shape, sheet);
+
+    cv::Mat img;
     try {
-        out_size = pooled_size(size, o.pool);
-    } catch (const Error& e) {
-        throw Failure{usage, flag_for_param(e.param()), e.what()};
+        img = io::decode(data);
+    } catch (const IoError& e) {
+        throw Failure{io_failure, input_name(o), e.what()};
     }
-    const int depth = result_depth(info.depth, o.pool);
-    const Target target = resolve_target(o, info, depth, channels);
-    spdlog::debug("{}: {} {}; pooling {} -> {}", input_name(o), io::extension(info.format),
-                  shape_text({info.width, info.height}, info.channels, info.depth), operation_tag(o.pool),
-                  shape_text(out_size, channels, depth));
-
-    if (o.dry_run) {
-        const std::string where = target.kind == Target::file ? target.path
-                                  : target.kind == Target::stdout_ ? "stdout" : "nothing (print only)";
-        if (o.json) {
-            std::cout << nlohmann::json{{"input", input_name(o)}, {"dry_run", true},
-                                        {"output", target.kind == Target::none ? nlohmann::json(nullptr) : nlohmann::json(where)},
-                                        {"output_shape", shape_json(out_size, channels)}, {"output_dtype", dtype_name(depth)},
-                                        {"parameters", params_json(o)}}
-                      << "\n";
-        } else {
-            std::cout << "would write " << where << ": " << shape_text(out_size, channels, depth) << "\n";
-        }
-        return;
-    }
-
-    cv::Mat img = load(o, data);
     if (o.grayscale) img = to_grayscale(img);
-    if (o.resize) img = resize_to(img, size, o.interp);
-    const cv::Mat result = pool(img, o.pool);
+    if (o.resize) img = resize_to(img, shape.size, o.interp);
+    const cv::Mat input = img;
+    const cv::Mat filtered = kernel.empty() ? img : filter(img, kernel, o.filter_padding);
+    const cv::Mat detected = o.relu ? relu(filtered) : filtered;
 
-    if (target.kind != Target::none) {
-        io::EncodeOptions enc;
-        enc.quality = o.quality;
-        io::Bytes bytes;
+    std::vector<TypeResult> results;
+    for (const Planned& p : plans) {
+        TypeResult r{p.params, {}};
+        cv::Mat stage = detected;
+        for (int i = 0; i < o.repeat; ++i) r.stages.push_back(stage = pool(stage, p.params));
+        cv::Mat written = r.stages.back();
+        if (o.upscale) cv::resize(written, written, detected.size(), 0, 0, cv::INTER_NEAREST);
+        write_target(p.target, written, o);
+        results.push_back(std::move(r));
+    }
+    if (sheet.kind == Target::file) {
+        const SheetStyle style{sheet_font(), o.colormap, o.range};
         try {
-            bytes = io::encode(result, target.format, enc, target.ext);
-            if (target.kind == Target::stdout_) write_stdout(bytes);
-            else io::write_file_atomic(target.path, bytes, o.overwrite);
-        } catch (const IoError& e) {
-            throw Failure{io_failure, target.kind == Target::file ? target.path : "stdout", e.what()};
+            write_target(sheet, compare_sheet(sheet_rows(o, input, filtered, detected, results), style).picture, o);
+        } catch (const Error& e) {
+            throw Failure{usage, "--compare", e.what()};
         }
     }
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    if (target.kind == Target::file)
-        spdlog::info("wrote {}: {}", target.path, shape_text(result.size(), result.channels(), result.depth()));
     spdlog::debug("done in {:.1f} ms", ms);
 
-    const bool global = o.pool.scope == Scope::global;
+    const bool several = results.size() > 1;
     if (o.json) {
+        nlohmann::json per_type = nlohmann::json::array();
+        for (size_t i = 0; i < results.size(); ++i) {
+            const cv::Mat& m = results[i].stages.back();
+            nlohmann::json r = {{"parameters", params_json(o, results[i].params)},
+                                {"output", plans[i].target.kind == Target::file ? nlohmann::json(plans[i].target.path) : nlohmann::json(nullptr)},
+                                {"output_shape", shape_json(m.size(), m.channels())},
+                                {"output_dtype", dtype_name(m.depth())}};
+            if (o.pool.scope == Scope::global) r["values"] = values_json(m);
+            per_type.push_back(r);
+        }
         nlohmann::json j = {{"input", input_name(o)},
-                            {"input_shape", shape_json({img.cols, img.rows}, info.channels)},
+                            {"input_shape", shape_json({info.width, info.height}, info.channels)},
                             {"input_dtype", dtype_name(info.depth)},
-                            {"parameters", params_json(o)},
-                            {"output", target.kind == Target::file ? nlohmann::json(target.path) : nlohmann::json(nullptr)},
-                            {"output_shape", shape_json(result.size(), result.channels())},
-                            {"output_dtype", dtype_name(result.depth())},
                             {"milliseconds", ms}};
-        if (o.grayscale || o.resize) j["input_shape"] = shape_json({info.width, info.height}, info.channels);
-        if (global) j["values"] = values_json(result);
+        if (several) j["results"] = per_type;
+        else j.update(per_type[0]);
+        if (sheet.kind == Target::file) j["sheet"] = sheet.path;
         std::cout << j.dump() << "\n";
-    } else if (o.print || (global && target.kind == Target::none)) {
-        std::cout << (global ? numpy_str_global(result) : numpy_str(result)) << "\n";
+        return;
+    }
+    // --print, and global pooling with nowhere else to go, print one block per type.
+    const bool global_only = o.pool.scope == Scope::global && o.output.empty() && o.compare.empty();
+    if (!o.print && !global_only) return;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const cv::Mat& m = results[i].stages.back();
+        if (several) std::cout << (i ? "\n" : "") << to_string(results[i].params.type) << ":\n";
+        std::cout << (o.pool.scope == Scope::global ? numpy_str_global(m) : numpy_str(m)) << "\n";
     }
 }
 

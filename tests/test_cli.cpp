@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "imgpool/filter.hpp"
 #include "imgpool/npy.hpp"
+#include "imgpool/pool.hpp"
+#include "imgpool/sheet.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -292,4 +295,117 @@ TEST_CASE("cli: PyTorch fixtures through the flags give PyTorch's values") {
         check_error_line(r, "--padding");
     }
     CHECK(checked >= 60);
+}
+
+// ---- pictures and pipelines (issue 3) ----
+
+namespace {
+cv::Mat sheet_of(const std::string& path) {
+    cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR), rgb;
+    REQUIRE(!bgr.empty());
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    return rgb;
+}
+imgpool::PoolParams max2() { return {}; }
+}  // namespace
+
+TEST_CASE("cli: --compare writes the sheet the library draws for the input and its pooled result") {
+    test::TempDir dir;
+    const test::Run r = cli("'" + test::sample("cat.png") + "' --grayscale --resize 224x224 -t max -k 2 -s 2 --compare cmp.png",
+                            dir.path.string());
+    REQUIRE(r.code == 0);
+    CHECK(!fs::exists(dir / "cat.max-2x2-s2x2.png"));  // the picture was asked for, nothing else
+    // the same panels built by hand: input 224x224 and its 112x112 max pool, titled
+    cv::Mat cat = cv::imread(test::sample("cat.png")), gray, small;
+    cv::cvtColor(cat, gray, cv::COLOR_BGR2GRAY);
+    cv::resize(gray, small, {224, 224}, 0, 0, cv::INTER_AREA);
+    const cv::Mat pooled = imgpool::pool(small, max2());
+    const imgpool::Sheet want = imgpool::compare_sheet(
+        {{{small, "input 224x224"}, {pooled, "max 2x2 /2 -> 112x112"}}}, {IMGPOOL_FONT, imgpool::Colormap::none, {}});
+    CHECK(test::same(sheet_of(dir / "cmp.png"), want.picture));
+    CHECK(want.panels[0].rect.height == want.panels[1].rect.height);  // shown at one height
+}
+
+TEST_CASE("cli: several types write one output each and print labelled blocks") {
+    test::TempDir dir;
+    test::write_text(dir / "e2.csv", kExample2);
+    test::Run r = cli("e2.csv -t max,avg,min -k 2 -o out.npy", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(test::same(npy_file(dir / "out.max.npy"), test::mat({{9, 7}, {8, 6}})));
+    CHECK(test::same(npy_file(dir / "out.avg.npy"), test::mat({{4.25, 4.25}, {4.25, 3.5}})));
+    CHECK(test::same(npy_file(dir / "out.min.npy"), test::mat({{2, 1}, {1, 2}})));
+    r = cli("e2.csv -t max,avg -k 2 --print", dir.path.string());
+    CHECK(r.out == "max:\n[[9. 7.]\n [8. 6.]]\n\navg:\n[[4.25 4.25]\n [4.25 3.5 ]]\n");
+    r = cli("e2.csv -t max,avg --global --json", dir.path.string());
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["results"].size() == 2);
+    CHECK(j["results"][1]["values"] == nlohmann::json({4.0625}));
+    r = cli("e2.csv -t max,avg,min -k 2 --compare three.png", dir.path.string());
+    CHECK(r.code == 0);
+    const cv::Mat sheet = sheet_of(dir / "three.png");
+    CHECK(sheet.cols > 3 * sheet.rows);  // four panels in a row
+}
+
+TEST_CASE("cli: --repeat pools again and again, 64 -> 32 -> 16 -> 8 -> 4 with same padding") {
+    test::TempDir dir;
+    const std::string circle = test::sample("circle64.png");
+    test::Run r = cli("'" + circle + "' --repeat 4 -p same -o four.png --compare rep.png", dir.path.string());
+    REQUIRE(r.code == 0);
+    const cv::Mat four = cv::imread(dir / "four.png", cv::IMREAD_UNCHANGED);
+    CHECK(four.size() == cv::Size(4, 4));
+    // the sheet: the input and the four stages, each titled with its shape
+    cv::Mat img = cv::imread(circle, cv::IMREAD_UNCHANGED);
+    imgpool::PoolParams p;
+    p.padding = imgpool::Padding::tf_same();
+    std::vector<imgpool::Panel> row = {{img, "input 64x64"}};
+    for (int size : {32, 16, 8, 4}) {
+        img = imgpool::pool(img, p);
+        CHECK(img.size() == cv::Size(size, size));
+        row.push_back({img, "max 2x2 /2 same -> " + std::to_string(size) + "x" + std::to_string(size)});
+    }
+    CHECK(test::same(four, img));
+    const imgpool::Sheet want = imgpool::compare_sheet({row}, {IMGPOOL_FONT, imgpool::Colormap::none, {}});
+    CHECK(test::same(sheet_of(dir / "rep.png"), want.picture));
+    // a stage that cannot be pooled is a usage error before any work
+    r = cli("'" + circle + "' --repeat 7 -k 2", dir.path.string());
+    CHECK(r.code == 2);
+    check_error_line(r, "--size: stage 7 of 7: window 2x2 is larger than the padded input 1x1");
+}
+
+TEST_CASE("cli: --filter --relu then pooling equals the three steps done separately") {
+    test::TempDir dir;
+    const std::string cat = test::sample("cat.png");
+    test::Run r = cli("'" + cat + "' --grayscale --filter edge --relu -k 2 -o out.npy", dir.path.string());
+    REQUIRE(r.code == 0);
+    cv::Mat bgr = cv::imread(cat), gray;
+    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    const cv::Mat want = imgpool::pool(imgpool::relu(imgpool::filter(gray, *imgpool::builtin_kernel("edge"),
+                                                                     imgpool::FilterPadding::same)),
+                                       max2());
+    const cv::Mat got = npy_file(dir / "out.npy");
+    CHECK(got.depth() == CV_32F);
+    CHECK(test::same(got, want));
+    // a kernel from a file, valid padding: 451x300 -> 449x299 -> 224x149
+    test::write_text(dir / "k.csv", "1,0,-1\n");
+    r = cli("'" + cat + "' --grayscale --filter k.csv --filter-padding valid -t avg -k 2 --dry-run", dir.path.string());
+    CHECK(r.out.find("224x150 float32") != std::string::npos);
+    // the sheet tells the CNN story with the tutorial's titles
+    r = cli("'" + cat + "' --grayscale --filter edge --relu --colormap magma --compare pipe.png", dir.path.string());
+    REQUIRE(r.code == 0);
+    const cv::Mat sheet = sheet_of(dir / "pipe.png");
+    CHECK(sheet.cols > 3 * sheet.rows);
+    cv::Mat channels[3];
+    cv::split(sheet, channels);
+    CHECK(cv::countNonZero(channels[0] != channels[1]) > 1000);  // colour from the colormap
+    r = cli("'" + cat + "' --filter nonesuch", dir.path.string());
+    CHECK(r.code == 2);
+    check_error_line(r, "--filter: 'nonesuch' is neither a built-in kernel");
+}
+
+TEST_CASE("cli: --upscale writes the result at its input's size") {
+    test::TempDir dir;
+    test::write_text(dir / "e1.csv", kExample1);
+    const test::Run r = cli("e1.csv -k 2 --upscale -o up.csv", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(test::read_text(dir / "up.csv") == "8,8,5,5\n8,8,5,5\n7,7,9,9\n7,7,9,9\n");
 }

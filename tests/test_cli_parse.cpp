@@ -4,6 +4,7 @@
 #include "cli_values.hpp"
 #include "naming.hpp"
 #include "options.hpp"
+#include "report.hpp"
 
 using namespace imgpool;
 using namespace imgpool::cli;
@@ -54,14 +55,15 @@ TEST_CASE("parse_padding: valid, same, N, WxH, L,T,R,B") {
 
 TEST_CASE("default output name: <stem>.<type>-<W>x<H>-s<W>x<H>.<ext> beside the input") {
     PoolParams p;
-    CHECK(default_output_name("dir/cat.png", p, ".png") == "dir/cat.max-2x2-s2x2.png");
+    CHECK(default_output_name("dir/cat.png", p, 1, ".png") == "dir/cat.max-2x2-s2x2.png");
     p.type = PoolType::avg;
     p.window = {3, 2};
     p.stride = {1, 1};
-    CHECK(default_output_name("cat.jpg", p, ".npy") == "cat.avg-3x2-s1x1.npy");
+    CHECK(default_output_name("cat.jpg", p, 1, ".npy") == "cat.avg-3x2-s1x1.npy");
+    CHECK(default_output_name("cat.jpg", p, 4, ".jpg") == "cat.avg-3x2-s1x1-x4.jpg");
     p.scope = Scope::adaptive;
     p.output_size = {7, 5};
-    CHECK(default_output_name("a.b.npy", p, ".npy") == "a.b.avg-out7x5.npy");
+    CHECK(default_output_name("a.b.npy", p, 1, ".npy") == "a.b.avg-out7x5.npy");
 }
 
 TEST_CASE("flags bind to the parameters") {
@@ -69,7 +71,7 @@ TEST_CASE("flags bind to the parameters") {
     REQUIRE(parse({"in.png", "-t", "AVG", "-k", "3x2", "-s", "1", "-p", "1,0,1,0", "--ceil", "--count-pad",
                    "--round", "up", "--depth", "f32", "-o", "out.npy"},
                   &o) == "");
-    CHECK(o.pool.type == PoolType::avg);
+    CHECK(o.types == std::vector<PoolType>{PoolType::avg});
     CHECK(o.pool.window == Extent{3, 2});
     CHECK(o.pool.stride == Extent{1, 1});
     CHECK(o.pool.padding.left == 1);
@@ -86,7 +88,8 @@ TEST_CASE("flags bind to the parameters") {
     REQUIRE(parse({"in.png", "--global"}, &o) == "");
     CHECK(o.pool.scope == Scope::global);
     REQUIRE(parse({"in.png"}, &o) == "");  // defaults: max 2x2 stride = size, valid
-    CHECK(o.pool.type == PoolType::max);
+    CHECK(o.types == std::vector<PoolType>{PoolType::max});
+    CHECK(o.repeat == 1);
     CHECK(o.pool.window == Extent{2, 2});
     CHECK(o.pool.scope == Scope::window);
 }
@@ -125,8 +128,54 @@ TEST_CASE("bad values and contradictions name the flag") {
     }
 }
 
+TEST_CASE("several types: each option must be usable by at least one of them") {
+    Options o;
+    REQUIRE(parse({"in.png", "-t", "max,avg,min", "--count-pad", "-p", "1"}, &o) == "");
+    CHECK(o.types == std::vector<PoolType>{PoolType::max, PoolType::avg, PoolType::min});
+    CHECK(params_for(o, PoolType::avg).count_pad);
+    CHECK(!params_for(o, PoolType::max).count_pad);  // dropped where it does not apply
+    CHECK(parse({"in.png", "-t", "max,lp", "--power", "3"}) == "");
+    CHECK(parse({"in.png", "-t", "max,min", "--power", "3"}).rfind("--power: applies to -t lp only, not max,min", 0) == 0);
+    CHECK(parse({"in.png", "-t", "max,max"}).rfind("--type: max is listed twice", 0) == 0);
+    CHECK(parse({"in.png", "-t", "max,avg", "-o", "-"}).rfind("--output: -o - writes one result", 0) == 0);
+    CHECK(parse({"in.png", "--colormap", "magma"}).rfind("--colormap: applies to --compare", 0) == 0);
+    CHECK(parse({"in.png", "--compare", "s.png", "--colormap", "nope"}).rfind("--colormap: 'nope' is not one of", 0) == 0);
+    CHECK(parse({"in.png", "--compare", "s.png", "--range", "5,1"}).rfind("--range: '5,1' needs LO < HI", 0) == 0);
+    CHECK(parse({"in.png", "--repeat", "0"}).rfind("--repeat", 0) == 0);
+    CHECK(parse({"in.png", "--filter-padding", "valid"}).rfind("--filter-padding: applies to --filter only", 0) == 0);
+    REQUIRE(parse({"in.png", "--compare", "s.png", "--range", "-1.5,2e3", "--colormap", "Magma"}, &o) == "");
+    CHECK(o.range.fixed);
+    CHECK(o.range.lo == -1.5);
+    CHECK(o.range.hi == 2000);
+    CHECK(o.colormap == Colormap::magma);
+}
+
 TEST_CASE("library parameter names map to flags") {
     CHECK(flag_for_param("window") == "--size");
     CHECK(flag_for_param("padding") == "--padding");
     CHECK(flag_for_param("border") == "--border");
+}
+
+TEST_CASE("sheet titles say what each stage did") {
+    PoolParams p;
+    CHECK(stage_title(p, {112, 112}) == "max 2x2 /2 -> 112x112");
+    p.type = PoolType::avg;
+    p.window = {3, 2};
+    p.stride = {1, 1};
+    p.padding = Padding::symmetric(1);
+    p.count_pad = true;
+    p.ceil_mode = true;
+    CHECK(stage_title(p, {5, 4}) == "avg 3x2 /1 pad 1,1,1,1 ceil count-pad -> 5x4");
+    p = {};
+    p.padding = Padding::tf_same();
+    p.dilation = {2, 2};
+    p.border = Border::reflect;
+    CHECK(stage_title(p, {8, 8}) == "max 2x2 /2 same dil 2 reflect -> 8x8");
+    p.stride = {2, 1};
+    CHECK(stage_title(p, {8, 8}) == "max 2x2 /2x1 same dil 2 reflect -> 8x8");
+    p = {};
+    p.scope = Scope::global;
+    CHECK(stage_title(p, {1, 1}) == "max global -> 1x1");
+    p.scope = Scope::adaptive;
+    CHECK(stage_title(p, {7, 5}) == "max adaptive -> 7x5");
 }
