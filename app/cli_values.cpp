@@ -1,5 +1,6 @@
 #include "cli_values.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <vector>
 
@@ -24,9 +25,15 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return parts;
 }
 
+std::string lower(std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
 }  // namespace
 
-std::optional<Extent> parse_extent(const std::string& text) {
+std::optional<Extent> parse_extent(const std::string& any_case) {
+    const std::string text = lower(any_case);
     const auto parts = split(text, 'x');
     if (parts.size() > 2) return std::nullopt;
     const auto w = parse_count(parts[0]);
@@ -35,7 +42,8 @@ std::optional<Extent> parse_extent(const std::string& text) {
     return Extent{*w, *h};
 }
 
-std::optional<Padding> parse_padding(const std::string& text) {
+std::optional<Padding> parse_padding(const std::string& any_case) {
+    const std::string text = lower(any_case);
     if (text == "valid") return Padding::valid();
     if (text == "same") return Padding::tf_same();
     const auto parts = split(text, ',');

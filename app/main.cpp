@@ -5,6 +5,7 @@
 #include <iostream>
 #include <new>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "options.hpp"
 #include "run.hpp"
@@ -21,6 +22,9 @@ void setup_logging(const Options& o) {
                       : o.verbose >= 2 ? spdlog::level::trace
                       : o.verbose == 1 ? spdlog::level::debug : spdlog::level::info);
     spdlog::set_default_logger(logger);
+    // OpenCV logs its own warnings to stderr; imgpool reports problems itself.
+    cv::utils::logging::setLogLevel(o.verbose >= 2 ? cv::utils::logging::LOG_LEVEL_INFO
+                                                   : cv::utils::logging::LOG_LEVEL_SILENT);
 }
 
 std::string one_line(std::string s) {

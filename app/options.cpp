@@ -36,6 +36,8 @@ CLI::Option* add_extent(CLI::App& app, const std::string& names, Extent& target,
     opt->check(CLI::Validator(
         [min](std::string& s) -> std::string {
             const auto e = parse_extent(s);
+            if (!e && s.find_first_not_of("0123456789x") == std::string::npos && s.size() > 9)
+                return "'" + s + "' is too large";
             if (!e) return "'" + s + "' is not N or WxH (e.g. 2, or 3x2 for 3 wide, 2 tall)";
             if (e->w < min || e->h < min)
                 return "'" + s + "' must be at least " + std::to_string(min) + " on each axis";
@@ -271,9 +273,9 @@ void setup_cli(CLI::App& app, Options& o) {
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
     app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
     app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
-    app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; read only the header")->group(out);
-    app.add_flag("-v,--verbose", o.verbose, "more detail on stderr (-vv: even more)")->group(out);
-    app.add_flag("-q,--quiet", o.quiet, "errors only on stderr")->group(out);
+    app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; decodes no pixels")->group(out);
+    auto* verbose = app.add_flag("-v,--verbose", o.verbose, "more detail on stderr, and the codecs' own messages (-vv: even more)")->group(out);
+    app.add_flag("-q,--quiet", o.quiet, "errors only on stderr")->group(out)->excludes(verbose);
 }
 
 static std::string type_list(const std::vector<PoolType>& types) {
@@ -309,7 +311,7 @@ void finish_options(const CLI::App& app, Options& o) {
     if (o.output == "-" && (o.print || o.json))
         throw CLI::ValidationError("--output", "-o - writes the result to stdout; it cannot be combined with --print or --json");
     if (o.print && o.json) throw CLI::ValidationError("--print", "choose --print or --json, not both");
-    if (o.input == "-" && o.output.empty() && !o.print && !o.json && !o.global && !o.dry_run && o.compare.empty())
+    if (o.input == "-" && o.output.empty() && !o.print && !o.json && !o.global && o.compare.empty())
         throw CLI::ValidationError("--output", "reading stdin: give -o FILE or -o -, or --print/--json/--compare");
     if (!o.format.empty() && o.format[0] == '.') o.format.erase(0, 1);
 }

@@ -32,7 +32,7 @@ std::string stage_title(const PoolParams& p, cv::Size out) {
     const std::string size = " -> " + std::to_string(out.width) + "x" + std::to_string(out.height);
     if (p.scope == Scope::global) return t + " global" + size;
     if (p.scope == Scope::adaptive) return t + " adaptive" + size;
-    const Extent stride{p.stride.w ? p.stride.w : p.window.w, p.stride.h ? p.stride.h : p.window.h};
+    const Extent stride = effective_stride(p);
     t += " " + to_text(p.window) + " /" + short_extent(stride);
     if (p.padding.same) t += " same";
     else if (to_text(p.padding) != "valid") t += " pad " + to_text(p.padding);
@@ -58,15 +58,18 @@ nlohmann::json params_json(const Options& o, const PoolParams& p) {
     if (p.scope == Scope::adaptive) j["output_size"] = extent_json(p.output_size);
     if (p.scope == Scope::window) {
         j["size"] = extent_json(p.window);
-        j["stride"] = extent_json({p.stride.w ? p.stride.w : p.window.w, p.stride.h ? p.stride.h : p.window.h});
+        j["stride"] = extent_json(effective_stride(p));
         j["dilation"] = extent_json(p.dilation);
         j["padding"] = to_text(p.padding);
         j["ceil"] = p.ceil_mode;
         j["count_pad"] = p.count_pad;
         j["border"] = borders[int(p.border)];
     }
+    j["depth"] = p.depth < 0 ? "auto" : std::string(dtype_name(p.depth));
     j["grayscale"] = o.grayscale;
     j["resize"] = o.resize ? extent_json(*o.resize) : nlohmann::json(nullptr);
+    static const char* const interps[] = {"auto", "nearest", "linear", "area", "cubic", "lanczos"};
+    if (o.resize) j["interp"] = interps[int(o.interp)];
     j["filter"] = o.filter.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.filter);
     j["relu"] = o.relu;
     return j;
@@ -78,7 +81,10 @@ nlohmann::json values_json(const cv::Mat& m) {
     nlohmann::json values = nlohmann::json::array();
     for (int i = 0; i < d.cols; ++i) {
         const double v = d.at<double>(i);
-        values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+        const bool integer = m.depth() != CV_32F && m.depth() != CV_64F;
+        values.push_back(!std::isfinite(v) ? nlohmann::json(nullptr)
+                         : integer         ? nlohmann::json(static_cast<long long>(v))
+                                           : nlohmann::json(v));
     }
     return values;
 }

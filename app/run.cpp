@@ -16,6 +16,7 @@
 #include "imgpool/preprocess.hpp"
 #include "imgpool/sheet.hpp"
 #include "naming.hpp"
+#include "quiet_stderr.hpp"
 #include "report.hpp"
 #include "targets.hpp"
 
@@ -23,6 +24,12 @@ namespace imgpool::cli {
 namespace {
 
 std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.input; }
+
+// A full disk or closed pipe under --print or --json is a failed output like any other.
+void check_stdout() {
+    std::cout.flush();
+    if (!std::cout) throw Failure{io_failure, "stdout", "write failed"};
+}
 
 io::Bytes read_input(const Options& o) {
     if (o.input != "-") return io::read_file(o.input);
@@ -141,10 +148,14 @@ void run(const Options& o) {
     const Target sheet = o.compare.empty() ? Target{} : resolve_sheet_target(o);
     spdlog::debug("{}: {} {}", input_name(o), io::extension(info.format),
                   shape_text({info.width, info.height}, info.channels, info.depth));
-    if (o.dry_run) return report_dry_run(o, plans, shape, sheet);
+    if (o.dry_run) {
+        report_dry_run(o, plans, shape, sheet);
+        return check_stdout();
+    }
 
     cv::Mat img;
     try {
+        const QuietStderr quiet(o.verbose == 0);
         img = io::decode(data);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
@@ -196,7 +207,7 @@ void run(const Options& o) {
         else j.update(per_type[0]);
         if (sheet.kind == Target::file) j["sheet"] = sheet.path;
         std::cout << j.dump() << "\n";
-        return;
+        return check_stdout();
     }
     // --print, and global pooling with nowhere else to go, print one block per type.
     const bool global_only = o.pool.scope == Scope::global && o.output.empty() && o.compare.empty();
@@ -206,6 +217,7 @@ void run(const Options& o) {
         if (several) std::cout << (i ? "\n" : "") << to_string(results[i].params.type) << ":\n";
         std::cout << (o.pool.scope == Scope::global ? numpy_str_global(m) : numpy_str(m)) << "\n";
     }
+    check_stdout();
 }
 
 }  // namespace imgpool::cli

@@ -8,6 +8,7 @@
 #include "imgpool/pool.hpp"
 #include "naming.hpp"
 #include "report.hpp"
+#include "quiet_stderr.hpp"
 #include "run.hpp"
 
 namespace fs = std::filesystem;
@@ -71,13 +72,16 @@ Target resolve_target(const Options& o, const PoolParams& p, io::Format input_fo
     } else {
         t.kind = Target::file;
         t.format = o.format.empty() ? input_format : checked_format_named(o.format);
-        t.ext = o.format.empty() ? fs::path(o.input).extension().string() : "." + o.format;
-        if (io::cannot_hold(t.format, depth, channels)) {  // e.g. a float average of a PNG: keep it exact
+        // The input's own extension, unless it is missing or names another format than its content.
+        const std::string input_ext = fs::path(o.input).extension().string();
+        const bool ext_fits = !input_ext.empty() && io::format_from_path(o.input) == input_format;
+        t.ext = !o.format.empty() ? "." + o.format : ext_fits ? input_ext : "." + std::string(io::extension(input_format));
+        if (o.format.empty() && io::cannot_hold(t.format, depth, channels)) {  // e.g. a float average of a PNG: keep it exact
             spdlog::info("{} cannot hold a {} result; writing .npy", io::extension(t.format), dtype_name(depth));
             t.format = io::Format::npy;
             t.ext = ".npy";
         }
-        t.path = default_output_name(o.input, p, o.repeat, t.ext);
+        t.path = default_output_name(o, p, t.ext);
     }
     if (auto why = io::cannot_hold(t.format, depth, channels)) throw Failure{io_failure, t.name(), *why};
     check_file_target(t, o);
@@ -96,7 +100,11 @@ void write_target(const Target& t, const cv::Mat& m, const Options& o) {
     io::EncodeOptions enc;
     enc.quality = o.quality;
     try {
-        const io::Bytes bytes = io::encode(m, t.format, enc, t.ext);
+        io::Bytes bytes;
+        {
+            const QuietStderr quiet(o.verbose == 0);
+            bytes = io::encode(m, t.format, enc, t.ext);
+        }
         if (t.kind == Target::file) {
             io::write_file_atomic(t.path, bytes, o.overwrite);
             spdlog::info("wrote {}: {}", t.path, shape_text(m.size(), m.channels(), m.depth()));

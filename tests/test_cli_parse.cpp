@@ -33,7 +33,8 @@ TEST_CASE("parse_extent: N or WxH, width first") {
     CHECK(parse_extent("3") == Extent{3, 3});
     CHECK(parse_extent("3x2") == Extent{3, 2});
     CHECK(parse_extent("0") == Extent{0, 0});
-    for (const char* bad : {"", "x", "3x", "x2", "3x2x1", "-1", "+2", "2.5", "a", "3X2", "99999999999"})
+    CHECK(parse_extent("3X2") == Extent{3, 2});  // any case, like the enumerated flags
+    for (const char* bad : {"", "x", "3x", "x2", "3x2x1", "-1", "+2", "2.5", "a", "99999999999"})
         CHECK_MESSAGE(!parse_extent(bad), bad);
 }
 
@@ -44,6 +45,7 @@ TEST_CASE("parse_padding: valid, same, N, WxH, L,T,R,B") {
     };
     CHECK(eq(parse_padding("valid"), Padding::valid()));
     CHECK(eq(parse_padding("same"), Padding::tf_same()));
+    CHECK(eq(parse_padding("SAME"), Padding::tf_same()));
     CHECK(eq(parse_padding("2"), Padding::symmetric(2)));
     CHECK(eq(parse_padding("1x2"), Padding{false, 1, 2, 1, 2}));
     CHECK(eq(parse_padding("1,2,3,4"), Padding{false, 1, 2, 3, 4}));
@@ -53,17 +55,28 @@ TEST_CASE("parse_padding: valid, same, N, WxH, L,T,R,B") {
     CHECK(to_text(Padding::valid()) == "valid");
 }
 
-TEST_CASE("default output name: <stem>.<type>-<W>x<H>-s<W>x<H>.<ext> beside the input") {
-    PoolParams p;
-    CHECK(default_output_name("dir/cat.png", p, 1, ".png") == "dir/cat.max-2x2-s2x2.png");
-    p.type = PoolType::avg;
-    p.window = {3, 2};
-    p.stride = {1, 1};
-    CHECK(default_output_name("cat.jpg", p, 1, ".npy") == "cat.avg-3x2-s1x1.npy");
-    CHECK(default_output_name("cat.jpg", p, 4, ".jpg") == "cat.avg-3x2-s1x1-x4.jpg");
-    p.scope = Scope::adaptive;
-    p.output_size = {7, 5};
-    CHECK(default_output_name("a.b.npy", p, 1, ".npy") == "a.b.avg-out7x5.npy");
+TEST_CASE("default output name: <stem>.<type>-<W>x<H>-s<W>x<H>.<ext>, plus what differs from the defaults") {
+    Options o;
+    auto name = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), "dir/cat.png");
+        REQUIRE(parse(args, &o) == "");
+        return default_output_name(o, params_for(o, o.types[0]), ".png");
+    };
+    CHECK(name({}) == "dir/cat.max-2x2-s2x2.png");
+    CHECK(name({"-t", "avg", "-k", "3x2", "-s", "1"}) == "dir/cat.avg-3x2-s1x1.png");
+    CHECK(name({"-t", "avg", "--output-size", "7x5"}) == "dir/cat.avg-out7x5.png");
+    CHECK(name({"--global"}) == "dir/cat.max-global.png");
+    CHECK(name({"-p", "same", "--repeat", "4"}) == "dir/cat.max-2x2-s2x2-same-x4.png");
+    CHECK(name({"-p", "1", "--ceil", "--dilation", "2", "--border", "reflect"}) ==
+          "dir/cat.max-2x2-s2x2-p1-d2-ceil-reflect.png");
+    CHECK(name({"-t", "avg", "-p", "1x0", "--count-pad", "--round", "up", "--depth", "f32"}) ==
+          "dir/cat.avg-2x2-s2x2-p1x0-countpad-up-f32.png");
+    CHECK(name({"-p", "0,0,1,1"}) == "dir/cat.max-2x2-s2x2-p0,0,1,1.png");
+    CHECK(name({"-t", "lp", "--power", "3"}) == "dir/cat.lp-2x2-s2x2-pow3.png");
+    CHECK(name({"--grayscale", "--resize", "224x224", "--filter", "edge", "--relu"}) ==
+          "dir/cat.max-2x2-s2x2-gray-r224x224-fedge-relu.png");
+    // every setting that changes the result changes the name
+    CHECK(name({"--dilation", "2"}) != name({}));
 }
 
 TEST_CASE("flags bind to the parameters") {

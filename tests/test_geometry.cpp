@@ -26,6 +26,10 @@ TEST_CASE("pooled_size: floor and ceil mode, as PyTorch") {
         {10, 3, 3, 1, 0, 0, true, 4},
         {10, 3, 3, 1, 0, 2, false, 4},
         {2, 1, 5, 1, 0, 0, true, 1},    // stride beyond the input
+        {3, 4, 3, 1, 0, 0, true, 1},    // ceil mode: a window may overhang a short axis (PyTorch gives 1)
+        {3, 5, 3, 1, 0, 0, true, 1},
+        {3, 6, 3, 1, 0, 0, true, 0},    // ...but not by a whole stride
+        {3, 4, 3, 1, 0, 0, false, 0},
     };
     for (const Row& r : rows) {
         INFO("n=" << r.n << " k=" << r.k << " s=" << r.s << " d=" << r.d << " pad=" << r.pb << "," << r.pa

@@ -26,20 +26,19 @@ struct Axis {
 };
 
 // Windows along one axis, counted one by one: floor mode keeps windows that fit in the
-// padded axis; ceil mode keeps adding windows while the previous one has not reached
-// the last padded cell.
+// padded axis; ceil mode keeps adding windows while the previous one (for the first, a
+// virtual one a stride earlier) has not reached the last padded cell.
 int count_windows(const Axis& a, bool ceil_mode) {
     const int padded = a.n + a.pb + a.pa, e = a.d * (a.k - 1) + 1;
-    if (e > padded) return 0;
     int out = 0;
     for (int o = 0;; ++o) {
         const bool fits = o * a.s + e <= padded;
-        const bool previous_short_of_end = o > 0 && (o - 1) * a.s + e < padded;
+        const bool previous_short_of_end = (o - 1) * a.s + e < padded;
         if (!fits && !(ceil_mode && previous_short_of_end)) break;
         ++out;
     }
     // PyTorch's ceil-mode rule drops a last window that starts beyond the input and leading padding.
-    if (ceil_mode && (out - 1) * a.s >= a.n + a.pb) --out;
+    if (ceil_mode && out > 0 && (out - 1) * a.s >= a.n + a.pb) --out;
     return out;
 }
 

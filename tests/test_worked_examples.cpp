@@ -4,6 +4,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
+
 #include "imgpool/pool.hpp"
 #include "support.hpp"
 
@@ -158,6 +160,42 @@ TEST_CASE("padding: ignored by default, counted with count-pad, filled with a bo
     CHECK(test::same(pool(a, p), mat({{1.5, 3}})));
 }
 
+TEST_CASE("regression (review of #2): ceil mode accepts a window overhanging a short input, as PyTorch") {
+    // F.max_pool2d(x, (1, 4), (1, 3), ceil_mode=True) on [[0, 1, 2]] gives [[2.]]; avg_pool2d gives 1.
+    PoolParams p;
+    p.window = {4, 1};
+    p.stride = {3, 1};
+    p.ceil_mode = true;
+    CHECK(test::same(pool(mat({{0, 1, 2}}), p), mat({{2}})));
+    p.type = PoolType::avg;
+    CHECK(test::same(pool(mat({{0, 1, 2}}), p), mat({{1}})));
+}
+
+TEST_CASE("regression (review of #2): the count-pad divisor is 64-bit") {
+    // PyTorch accepts k=65536, p=32767 (p <= k/2): 4 cells of 1..4 over 65536^2 cells.
+    PoolParams p;
+    p.type = PoolType::avg;
+    p.window = {65536, 65536};
+    p.stride = {1, 1};
+    p.padding = Padding::symmetric(32767);
+    p.count_pad = true;
+    const cv::Mat out = pool(mat({{1, 2}, {3, 4}}), p);
+    REQUIRE(out.size() == cv::Size(1, 1));
+    CHECK(out.at<double>(0) == doctest::Approx(10.0 / (65536.0 * 65536.0)));
+}
+
+TEST_CASE("regression (review of #2): float32 results round to nearest at the top of the range") {
+    PoolParams p;
+    p.window = {1, 1};
+    p.depth = CV_32F;
+    const double max = 3.4028234663852886e38;
+    const cv::Mat out = pool(mat({{3.40282356e38, -3.40282356e38, max * 1.01, NAN}}), p);
+    CHECK(out.at<float>(0) == float(max));
+    CHECK(out.at<float>(1) == -float(max));
+    CHECK(std::isinf(out.at<float>(2)));
+    CHECK(std::isnan(out.at<float>(3)));
+}
+
 TEST_CASE("invalid parameters raise imgpool::Error naming the value") {
     const cv::Mat a(4, 4, CV_8U, cv::Scalar(1));
     auto message = [&](PoolParams p) {
@@ -200,7 +238,7 @@ TEST_CASE("invalid parameters raise imgpool::Error naming the value") {
     CHECK(message(p) == "no error");
     p.padding = Padding::per_axis(4, 1);
     p.window = {5, 2};
-    CHECK(message(p) == "border: reflect needs padding smaller than the input 4x4");
+    CHECK(message(p) == "border: reflect needs padding smaller than the input 4x4; the padding is 4,1,4,1");
     p = {};
     p.type = PoolType::lp;
     p.power = 0.5;
@@ -209,6 +247,13 @@ TEST_CASE("invalid parameters raise imgpool::Error naming the value") {
     p.scope = Scope::adaptive;
     p.output_size = {0, 4};
     CHECK(message(p) == "output_size: output size 0x4 must be at least 1x1");
+    p = {};
+    p.window = {5, 1};
+    p.dilation = {536870912, 1};  // an effective window of 2^31 + 1 cells
+    CHECK(message(p) == "dilation: dilated window 2147483649 is beyond the limit of 2^30 cells");
+    p = {};
+    p.padding = Padding::symmetric(2147483647);
+    CHECK(message(p) == "padding: padding 2147483647 is beyond the limit of 2^30 cells");
     CHECK_THROWS_AS(pool(cv::Mat(2, 2, CV_16F), PoolParams{}), imgpool::Error);
     CHECK_THROWS_AS(pool(cv::Mat(), PoolParams{}), imgpool::Error);
 }

@@ -19,9 +19,10 @@ AxisPadding same_padding(int n, int window, int stride, int dilation) {
 }
 
 int pooled_size(int n, int window, int stride, int dilation, AxisPadding pad, bool ceil_mode) {
+    // PyTorch's div_rtn: in ceil mode a window may overhang even a too-short axis.
     const i64 span = i64(n) + pad.before + pad.after - effective_window(window, dilation);
-    if (span < 0) return 0;
-    i64 out = (ceil_mode ? floor_div(span + stride - 1, stride) : span / stride) + 1;
+    i64 out = floor_div(span + (ceil_mode ? stride - 1 : 0), stride) + 1;
+    if (out < 1) return 0;
     // PyTorch's rule: the last window must start inside the input or the leading padding.
     if (ceil_mode && (out - 1) * stride >= i64(n) + pad.before) --out;
     return int(std::min<i64>(out, INT32_MAX));

@@ -17,13 +17,10 @@ using i64 = std::int64_t;
 
 std::string str(Extent e) { return std::to_string(e.w) + "x" + std::to_string(e.h); }
 
-Extent stride_of(const PoolParams& p) {
-    return {p.stride.w > 0 ? p.stride.w : p.window.w, p.stride.h > 0 ? p.stride.h : p.window.h};
-}
 
 // The padding along x (horizontal) or y, after resolving SAME for an axis of n cells.
 AxisPadding axis_padding(const PoolParams& p, bool x, int n) {
-    const Extent s = stride_of(p);
+    const Extent s = effective_stride(p);
     if (p.padding.same)
         return x ? same_padding(n, p.window.w, s.w, p.dilation.w) : same_padding(n, p.window.h, s.h, p.dilation.h);
     return x ? AxisPadding{p.padding.left, p.padding.right} : AxisPadding{p.padding.top, p.padding.bottom};
@@ -88,9 +85,17 @@ std::vector<Span> adaptive_spans(int n, int out) {
 cv::Size output_size_of(cv::Size in, const PoolParams& p) {
     if (p.scope == Scope::global) return {1, 1};
     if (p.scope == Scope::adaptive) return {p.output_size.w, p.output_size.h};
-    const Extent s = stride_of(p);
+    const Extent s = effective_stride(p);
     return {pooled_size(in.width, p.window.w, s.w, p.dilation.w, axis_padding(p, true, in.width), p.ceil_mode),
             pooled_size(in.height, p.window.h, s.h, p.dilation.h, axis_padding(p, false, in.height), p.ceil_mode)};
+}
+
+// Sizes beyond this are no image's: refusing them keeps all arithmetic exact in 64 bits.
+constexpr i64 kMaxExtent = i64(1) << 30;
+
+void check_limit(const char* param, const std::string& what, i64 value) {
+    if (value > kMaxExtent)
+        throw Error(param, what + " " + std::to_string(value) + " is beyond the limit of 2^30 cells");
 }
 
 void validate_window(const PoolParams& p, cv::Size in) {
@@ -103,6 +108,11 @@ void validate_window(const PoolParams& p, cv::Size in) {
         throw Error("padding", "padding " + std::to_string(pad.left) + "," + std::to_string(pad.top) + "," +
                                    std::to_string(pad.right) + "," + std::to_string(pad.bottom) +
                                    " must not be negative");
+    for (int v : {pad.left, pad.top, pad.right, pad.bottom}) check_limit("padding", "padding", v);
+    for (int v : {p.stride.w, p.stride.h}) check_limit("stride", "stride", v);
+    check_limit("window", "window", std::max(p.window.w, p.window.h));
+    check_limit("dilation", "dilated window", std::max(i64(p.dilation.w) * (p.window.w - 1) + 1,
+                                                        i64(p.dilation.h) * (p.window.h - 1) + 1));
     if (pad.same && p.ceil_mode)
         throw Error("ceil_mode", "ceil mode does not apply to same padding (it always covers the input)");
     if (p.count_pad && p.type != PoolType::avg)
@@ -116,7 +126,7 @@ void validate_window(const PoolParams& p, cv::Size in) {
         throw Error("window", "window " + str(p.window) + (p.dilation == Extent{1, 1} ? "" : " dilated by " + str(p.dilation)) +
                                   " is larger than the padded input " + std::to_string(i64(in.width) + px.before + px.after) +
                                   "x" + std::to_string(i64(in.height) + py.before + py.after));
-    const Extent s = stride_of(p);
+    const Extent s = effective_stride(p);
     const int empty_x = first_window_without_input(in.width, p.window.w, s.w, p.dilation.w, px, p.ceil_mode);
     const int empty_y = first_window_without_input(in.height, p.window.h, s.h, p.dilation.h, py, p.ceil_mode);
     if (empty_x >= 0 || empty_y >= 0)
@@ -128,7 +138,9 @@ void validate_window(const PoolParams& p, cv::Size in) {
     if (p.border == Border::reflect &&
         (std::max(px.before, px.after) >= in.width || std::max(py.before, py.after) >= in.height))
         throw Error("border", "reflect needs padding smaller than the input " + std::to_string(in.width) + "x" +
-                                  std::to_string(in.height));
+                                  std::to_string(in.height) + "; the padding is " + std::to_string(px.before) + "," +
+                                  std::to_string(py.before) + "," + std::to_string(px.after) + "," +
+                                  std::to_string(py.after));
 }
 
 // Writes the doubles of `acc` into `dst` of another depth, saturating; integer results
@@ -144,8 +156,11 @@ void store(const cv::Mat& acc, cv::Mat& dst) {
             if constexpr (std::is_integral_v<U>) {
                 if (std::isnan(v)) v = 0;
                 v = std::min<double>(std::max<double>(v, std::numeric_limits<U>::lowest()), std::numeric_limits<U>::max());
-            } else if (std::is_same_v<U, float> && std::isfinite(v) && std::abs(v) > std::numeric_limits<float>::max()) {
-                v = v > 0 ? INFINITY : -INFINITY;  // out-of-range double -> float is undefined
+            } else if (std::is_same_v<U, float> && std::abs(v) > std::numeric_limits<float>::max()) {
+                // Out-of-range double -> float is undefined: round to nearest by hand. Half an
+                // ulp above FLT_MAX (2^103) and beyond rounds to infinity, as NumPy's cast does.
+                const double max = std::numeric_limits<float>::max();
+                if (std::isfinite(v)) v = std::abs(v) < max + 0x1p103 ? std::copysign(max, v) : std::copysign(INFINITY, v);
             }
             d[i] = static_cast<U>(v);
         }
@@ -175,7 +190,7 @@ void pool_kernel(const cv::Mat& src, const std::vector<Span>& ys, const std::vec
             double* out = acc.ptr<double>(oy);
             for (size_t ox = 0; ox < xs.size(); ++ox) {
                 const Span& sx = xs[ox];
-                const int zeros = count_pad ? sy.extent * sx.extent - sy.count * sx.count : 0;
+                const i64 zeros = count_pad ? i64(sy.extent) * sx.extent - i64(sy.count) * sx.count : 0;
                 for (int c = 0; c < cn; ++c) {
                     cells.clear();
                     for (int ty = 0; ty < sy.count; ++ty) {
@@ -198,6 +213,10 @@ int border_type(Border b) {
 }
 
 }  // namespace
+
+Extent effective_stride(const PoolParams& p) {
+    return {p.stride.w > 0 ? p.stride.w : p.window.w, p.stride.h > 0 ? p.stride.h : p.window.h};
+}
 
 const char* to_string(PoolType t) {
     switch (t) {
@@ -241,7 +260,7 @@ cv::Mat pool(const cv::Mat& src, const PoolParams& p) {
     std::vector<Span> xs, ys;
     cv::Mat source = src;  // what the kernel reads: the input, or its border-filled copy
     if (p.scope == Scope::window) {
-        const Extent s = stride_of(p);
+        const Extent s = effective_stride(p);
         const AxisPadding px = axis_padding(p, true, src.cols), py = axis_padding(p, false, src.rows);
         const bool filled = p.border != Border::ignore;
         xs = window_spans(src.cols, p.window.w, s.w, p.dilation.w, px, p.ceil_mode, filled);

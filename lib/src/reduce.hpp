@@ -36,7 +36,7 @@ bool any_nan(const T* v, int n) {
 // Reduces the n values of `v` (reordered in place by median/mode) plus `zeros`
 // zero cells (count-pad) to one value. NaN anywhere gives NaN, as in PyTorch.
 template <typename T>
-double reduce(const ReduceSpec& s, T* v, int n, int zeros) {
+double reduce(const ReduceSpec& s, T* v, int n, std::int64_t zeros) {
     constexpr bool integral = std::is_integral_v<T>;
     using Acc = std::conditional_t<integral, std::int64_t, double>;
     if (any_nan(v, n)) return std::numeric_limits<double>::quiet_NaN();
@@ -51,7 +51,7 @@ double reduce(const ReduceSpec& s, T* v, int n, int zeros) {
         Acc sum = 0;
         for (int i = 0; i < n; ++i) sum += Acc(v[i]);
         if (s.type == PoolType::sum) return finish(double(sum));
-        const std::int64_t count = std::int64_t(n) + zeros;
+        const std::int64_t count = n + zeros;
         if constexpr (integral) {
             if (s.integer_result) return double(round_div(sum, count, s.rounding));
         }

@@ -14,7 +14,8 @@ AxisPadding same_padding(int n, int window, int stride, int dilation);
 
 // Number of windows along an axis (PyTorch's pooling_output_shape, including the
 // ceil-mode rule that drops a last window starting beyond the input and leading
-// padding). Returns 0 or less when the window is larger than the padded axis.
+// padding). Returns 0 when no window fits: the window is larger than the padded axis
+// (in ceil mode, by a stride or more).
 int pooled_size(int n, int window, int stride, int dilation, AxisPadding pad, bool ceil_mode);
 
 // The first window (0-based) along an axis whose taps all fall in the padding, or -1

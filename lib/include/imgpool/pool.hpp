@@ -20,6 +20,9 @@ int result_depth(int input_depth, const PoolParams& p);
 // Checks the parameters on their own and against an input size; throws imgpool::Error.
 void validate(const PoolParams& p, cv::Size input);
 
+// The stride in effect: the window where PoolParams::stride is 0.
+Extent effective_stride(const PoolParams& p);
+
 const char* to_string(PoolType t);
 
 }  // namespace imgpool
