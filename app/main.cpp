@@ -1,42 +1,33 @@
 // imgpool: parse the flags, run, and map every outcome to a documented exit status.
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <new>
 #include <opencv2/core.hpp>
-#include <opencv2/core/utils/logger.hpp>
 
+#include "batch.hpp"
+#include "log.hpp"
 #include "options.hpp"
 #include "run.hpp"
+#include "signals.hpp"
 
 using namespace imgpool::cli;
 
 namespace {
 
-// Logs go to stderr, never into stdout where results and --print go.
-void setup_logging(const Options& o) {
-    auto logger = spdlog::stderr_logger_st("imgpool");
-    logger->set_pattern("imgpool: %v");
-    logger->set_level(o.quiet ? spdlog::level::err
-                      : o.verbose >= 2 ? spdlog::level::trace
-                      : o.verbose == 1 ? spdlog::level::debug : spdlog::level::info);
-    spdlog::set_default_logger(logger);
-    // OpenCV logs its own warnings to stderr; imgpool reports problems itself.
-    cv::utils::logging::setLogLevel(o.verbose >= 2 ? cv::utils::logging::LOG_LEVEL_INFO
-                                                   : cv::utils::logging::LOG_LEVEL_SILENT);
-}
-
-std::string one_line(std::string s) {
-    for (char& c : s)
+// Usage errors come before logging is set up: one line on stderr, as CLI11 would not.
+int usage_error(const std::string& message) {
+    std::string line = message;
+    for (char& c : line)
         if (c == '\n') c = ' ';
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
+    std::cerr << "imgpool: error: " << line << std::endl;
+    return usage;
 }
 
-int fail(int code, const std::string& message) {
-    std::cerr << "imgpool: error: " << one_line(message) << std::endl;
-    return code;
+int run_all(const Options& o) {
+    if (o.batch) return run_batch(o, plan_jobs(o));
+    report(o, process(o));
+    return stop_requested() ? stop_exit_code() : ok;
 }
 
 }  // namespace
@@ -54,8 +45,9 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         // CLI11 exits with its own codes and two-line messages: one line and exit 2 instead.
-        return fail(usage, e.what());
+        return usage_error(e.what());
     }
+    watch_signals();
     setup_logging(o);
     if (o.verbose) {
         std::string line;
@@ -63,15 +55,16 @@ int main(int argc, char** argv) {
         spdlog::debug("command: {}", line);  // so a failing script line is easy to replay
     }
     try {
-        run(o);
-        return ok;
+        return run_all(o);
     } catch (const Failure& f) {
-        return fail(f.code, f.subject + ": " + f.message);
+        report_error(f.subject + ": " + f.message);
+        return f.code;
     } catch (const std::bad_alloc&) {
-        return fail(io_failure, o.input + ": out of memory");
+        report_error(input_name(o) + ": out of memory");
     } catch (const cv::Exception& e) {
-        return fail(io_failure, o.input + ": " + e.err);
+        report_error(input_name(o) + ": " + e.err);
     } catch (const std::exception& e) {
-        return fail(io_failure, o.input + ": " + e.what());
+        report_error(input_name(o) + ": " + e.what());
     }
+    return io_failure;
 }

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <opencv2/core.hpp>
 
@@ -89,10 +90,10 @@ void setup_cli(CLI::App& app, Options& o) {
     formatter->column_width(30);
     app.formatter(formatter);
 
-    app.add_option("INPUT", o.input, "image (PNG, JPEG, TIFF, WebP, BMP, PNM...), .npy, .csv/.txt, or - for stdin")
-        ->required()
-        ->type_name("")
-        ->allow_extra_args(false);
+    app.add_option("INPUT", o.inputs,
+                   "image (PNG, JPEG, TIFF, WebP, BMP, PNM...), .npy, .csv/.txt, or - for stdin; "
+                   "several files, directories or quoted globs (\"data/*.jpg\") make a batch run")
+        ->type_name("");
 
     const std::string pooling = "Pooling";
     app.add_option("-t,--type", o.types,
@@ -273,6 +274,47 @@ void setup_cli(CLI::App& app, Options& o) {
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
     app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
     app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
+    const std::string batch = "Batch runs (several inputs, directories, globs, --files-from; -o DIR)";
+    app.add_flag("-r,--recursive", o.recursive, "descend into directories, mirroring their tree under -o")->group(batch);
+    app.add_option("--files-from", o.files_from, "read input paths from FILE, one per line (- for stdin)")
+        ->type_name("FILE")
+        ->group(batch);
+    app.add_option("--ext", o.extensions, "in directories, only files with these extensions (e.g. png,jpg)")
+        ->type_name("EXT[,EXT...]")
+        ->delimiter(',')
+        ->group(batch);
+    app.add_option("--name", o.name, "output file name under -o DIR: {stem} {ext} {tag} {type}")
+        ->type_name("TEMPLATE")
+        ->default_str("{stem}.{tag}{ext}")
+        ->group(batch);
+    app.add_option("-j,--jobs", o.jobs, "files processed at once (default: every core)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024).description(""))
+        ->group(batch);
+    app.add_flag("--fail-fast", o.fail_fast, "stop at the first file that fails")->group(batch);
+    app.add_flag("--skip-existing", o.skip_existing, "leave files whose outputs exist (resume a run)")
+        ->group(batch)
+        ->excludes("--overwrite");
+    app.add_option_function<std::string>(
+           "--shard",
+           [&o](const std::string& s) {
+               const auto slash = s.find('/');
+               o.shard_index = std::stoi(s.substr(0, slash));
+               o.shard_count = std::stoi(s.substr(slash + 1));
+           },
+           "take share I of N (1-based) of the files, by a stable hash of each output's path")
+        ->type_name("I/N")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                const auto slash = s.find('/');
+                if (slash == std::string::npos) return "'" + s + "' is not I/N (e.g. 2/8)";
+                const auto i = parse_extent(s.substr(0, slash)), n = parse_extent(s.substr(slash + 1));
+                if (!i || !n || s.find('x') != std::string::npos) return "'" + s + "' is not I/N (e.g. 2/8)";
+                return i->w >= 1 && i->w <= n->w ? "" : "'" + s + "' needs 1 <= I <= N";
+            },
+            ""))
+        ->group(batch);
+
     app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; decodes no pixels")->group(out);
     auto* verbose = app.add_flag("-v,--verbose", o.verbose, "more detail on stderr, and the codecs' own messages (-vv: even more)")->group(out);
     app.add_flag("-q,--quiet", o.quiet, "errors only on stderr")->group(out)->excludes(verbose);
@@ -284,8 +326,32 @@ static std::string type_list(const std::vector<PoolType>& types) {
     return s;
 }
 
+// A glob pattern that is not itself the name of a file.
+static bool is_glob(const std::string& s) {
+    return s.find_first_of("*?[") != std::string::npos && !std::filesystem::exists(s);
+}
+
 void finish_options(const CLI::App& app, Options& o) {
     auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
+    if (o.inputs.empty() && o.files_from.empty()) throw CLI::RequiredError("INPUT");
+    o.batch = o.inputs.size() > 1 || !o.files_from.empty() ||
+              std::any_of(o.inputs.begin(), o.inputs.end(),
+                          [](const std::string& s) { return std::filesystem::is_directory(s) || is_glob(s); });
+    if (!o.batch) o.input = o.inputs[0];
+    if (o.batch) {
+        if (std::count(o.inputs.begin(), o.inputs.end(), "-"))
+            throw CLI::ValidationError("INPUT", "- (stdin) takes one input, not a batch");
+        if (o.output.empty() || o.output == "-")
+            throw CLI::ValidationError("--output", "a batch run (several inputs, a directory, a glob or --files-from) needs -o DIR");
+        for (const char* single : {"--print", "--compare", "--upscale"})
+            if (given(single)) throw CLI::ValidationError(single, "applies to one input, not a batch run");
+    } else {
+        for (const char* batch_only : {"--recursive", "--ext", "--name", "--jobs", "--fail-fast", "--skip-existing", "--shard"})
+            if (given(batch_only))
+                throw CLI::ValidationError(batch_only, "applies to batch runs (several inputs, a directory, a glob or --files-from)");
+    }
+    if (o.name.find('/') != std::string::npos || o.name.find("{stem}") == std::string::npos)
+        throw CLI::ValidationError("--name", "'" + o.name + "' must contain {stem} and no '/'");
     auto listed = [&](PoolType t) { return std::find(o.types.begin(), o.types.end(), t) != o.types.end(); };
     if (o.global) o.pool.scope = Scope::global;
     if (given("--output-size")) o.pool.scope = Scope::adaptive;

@@ -13,8 +13,10 @@
 namespace imgpool::cli {
 
 struct Options {
-    std::string input;   // a path, or "-" for stdin
-    std::string output;  // "" = beside the input (default name), "-" = stdout
+    std::vector<std::string> inputs;  // as given: files, directories, globs, "-"
+    std::string input;   // the one input a run processes: a path, or "-" for stdin
+    std::string output;  // "" = beside the input (default name), "-" = stdout; a directory in batch mode
+    std::vector<std::string> outputs;  // set per file by batch runs: one path per listed type
     PoolParams pool;  // everything but the type, shared by all listed types
     std::vector<PoolType> types{PoolType::max};
     int repeat = 1;
@@ -37,6 +39,19 @@ struct Options {
     bool dry_run = false;
     int verbose = 0;
     bool quiet = false;
+
+    // Batch runs
+    bool recursive = false;
+    std::string files_from;  // a file of paths, one per line, or "-" for stdin
+    std::vector<std::string> extensions;  // only these, in directories ("png", "jpg")
+    std::string name = "{stem}.{tag}{ext}";
+    int jobs = 0;  // 0 = every core
+    bool fail_fast = false;
+    bool skip_existing = false;
+    int shard_index = 1, shard_count = 1;  // --shard I/N
+
+    // Any directory, glob, --files-from or several inputs (decided by finish_options).
+    bool batch = false;
 };
 
 // Declares every flag with its name, placeholder, help, check and default, bound to `o`.

@@ -16,14 +16,12 @@
 #include "imgpool/preprocess.hpp"
 #include "imgpool/sheet.hpp"
 #include "naming.hpp"
-#include "quiet_stderr.hpp"
 #include "report.hpp"
 #include "targets.hpp"
 
 namespace imgpool::cli {
 namespace {
 
-std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.input; }
 
 // A full disk or closed pipe under --print or --json is a failed output like any other.
 void check_stdout() {
@@ -91,8 +89,8 @@ struct Planned {
     Target target;
 };
 
-Planned plan(const Options& o, PoolType type, const Shape& in, io::Format input_format) {
-    Planned p{params_for(o, type), in.size, in.depth, {}};
+Planned plan(const Options& o, size_t type_index, const Shape& in, io::Format input_format) {
+    Planned p{params_for(o, o.types[type_index]), in.size, in.depth, {}};
     for (int stage = 1; stage <= o.repeat; ++stage) {
         try {
             p.out = pooled_size(p.out, p.params);
@@ -102,64 +100,45 @@ Planned plan(const Options& o, PoolType type, const Shape& in, io::Format input_
         }
         p.depth = result_depth(p.depth, p.params);
     }
-    p.target = resolve_target(o, p.params, input_format, p.depth, in.channels);
+    p.target = resolve_target(o, p.params, type_index, input_format, p.depth, in.channels);
     return p;
-}
-
-void report_dry_run(const Options& o, const std::vector<Planned>& plans, const Shape& in, const Target& sheet) {
-    nlohmann::json results = nlohmann::json::array();
-    for (const Planned& p : plans) {
-        const cv::Size written = o.upscale ? in.size : p.out;
-        if (!o.json) std::cout << "would write " << p.target.name() << ": " << shape_text(written, in.channels, p.depth) << "\n";
-        results.push_back({{"output", p.target.kind == Target::none ? nlohmann::json(nullptr) : nlohmann::json(p.target.name())},
-                           {"output_shape", shape_json(written, in.channels)},
-                           {"output_dtype", dtype_name(p.depth)},
-                           {"parameters", params_json(o, p.params)}});
-    }
-    if (!o.json) {
-        if (sheet.kind == Target::file) std::cout << "would write " << sheet.path << ": comparison sheet\n";
-        return;
-    }
-    nlohmann::json j = {{"input", input_name(o)}, {"dry_run", true}};
-    if (plans.size() == 1) j.update(results[0]);
-    else j["results"] = results;
-    if (sheet.kind == Target::file) j["sheet"] = sheet.path;
-    std::cout << j.dump() << "\n";
 }
 
 }  // namespace
 
-void run(const Options& o) {
+std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.input; }
+
+Outcome process(const Options& o) {
     const auto started = std::chrono::steady_clock::now();
+    Outcome out;
     io::Bytes data;
-    io::Info info;
+    const io::Format hint = o.input == "-" ? io::Format::unknown : io::format_from_path(o.input);
     try {
         data = read_input(o);
-        info = io::probe(data);
+        out.info = io::probe(data, hint);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
     }
 
     // Every flag is checked against the header before any pixel is decoded.
     const cv::Mat kernel = o.filter.empty() ? cv::Mat() : load_kernel(o.filter);
-    const Shape shape = shape_before_pooling(o, info, kernel);
-    std::vector<Planned> plans;
-    for (PoolType t : o.types) plans.push_back(plan(o, t, shape, info.format));
-    const Target sheet = o.compare.empty() ? Target{} : resolve_sheet_target(o);
-    spdlog::debug("{}: {} {}", input_name(o), io::extension(info.format),
-                  shape_text({info.width, info.height}, info.channels, info.depth));
-    if (o.dry_run) {
-        report_dry_run(o, plans, shape, sheet);
-        return check_stdout();
+    const Shape shape = shape_before_pooling(o, out.info, kernel);
+    for (size_t i = 0; i < o.types.size(); ++i) {
+        const Planned p = plan(o, i, shape, out.info.format);
+        out.types.push_back({{p.params, {}}, p.target, o.upscale ? shape.size : p.out, shape.channels, p.depth});
     }
+    out.sheet = o.compare.empty() ? Target{} : resolve_sheet_target(o);
+    spdlog::debug("{}: {} {}", input_name(o), io::extension(out.info.format),
+                  shape_text({out.info.width, out.info.height}, out.info.channels, out.info.depth));
+    if (o.dry_run) return out;
 
     cv::Mat img;
     try {
-        const QuietStderr quiet(o.verbose == 0);
-        img = io::decode(data);
+        img = io::decode(data, hint);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
     }
+    data = {};  // only the pixels are needed from here on
     if (o.grayscale) img = to_grayscale(img);
     if (o.resize) img = resize_to(img, shape.size, o.interp);
     const cv::Mat input = img;
@@ -167,54 +146,62 @@ void run(const Options& o) {
     const cv::Mat detected = o.relu ? relu(filtered) : filtered;
 
     std::vector<TypeResult> results;
-    for (const Planned& p : plans) {
-        TypeResult r{p.params, {}};
+    for (TypeOutcome& t : out.types) {
         cv::Mat stage = detected;
-        for (int i = 0; i < o.repeat; ++i) r.stages.push_back(stage = pool(stage, p.params));
-        cv::Mat written = r.stages.back();
+        for (int i = 0; i < o.repeat; ++i) t.result.stages.push_back(stage = pool(stage, t.result.params));
+        cv::Mat written = t.result.stages.back();
         if (o.upscale) cv::resize(written, written, detected.size(), 0, 0, cv::INTER_NEAREST);
-        write_target(p.target, written, o);
-        results.push_back(std::move(r));
+        write_target(t.target, written, o);
+        results.push_back(t.result);
     }
-    if (sheet.kind == Target::file) {
+    if (out.sheet.kind == Target::file) {
         const SheetStyle style{sheet_font(), o.colormap, o.range};
         try {
-            write_target(sheet, compare_sheet(sheet_rows(o, input, filtered, detected, results), style).picture, o);
+            write_target(out.sheet, compare_sheet(sheet_rows(o, input, filtered, detected, results), style).picture, o);
         } catch (const Error& e) {
             throw Failure{usage, "--compare", e.what()};
         }
     }
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    spdlog::debug("done in {:.1f} ms", ms);
+    out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("{}: done in {:.1f} ms", input_name(o), out.milliseconds);
+    return out;
+}
 
-    const bool several = results.size() > 1;
+void report(const Options& o, const Outcome& out) {
+    const bool several = out.types.size() > 1;
+    if (o.dry_run && !o.json) {
+        for (const TypeOutcome& t : out.types)
+            std::cout << "would write " << t.target.name() << ": " << shape_text(t.size, t.channels, t.depth) << "\n";
+        if (out.sheet.kind == Target::file) std::cout << "would write " << out.sheet.path << ": comparison sheet\n";
+        return check_stdout();
+    }
     if (o.json) {
         nlohmann::json per_type = nlohmann::json::array();
-        for (size_t i = 0; i < results.size(); ++i) {
-            const cv::Mat& m = results[i].stages.back();
-            nlohmann::json r = {{"parameters", params_json(o, results[i].params)},
-                                {"output", plans[i].target.kind == Target::file ? nlohmann::json(plans[i].target.path) : nlohmann::json(nullptr)},
-                                {"output_shape", shape_json(m.size(), m.channels())},
-                                {"output_dtype", dtype_name(m.depth())}};
-            if (o.pool.scope == Scope::global) r["values"] = values_json(m);
+        for (const TypeOutcome& t : out.types) {
+            nlohmann::json r = {{"parameters", params_json(o, t.result.params)},
+                                {"output", t.target.kind == Target::none ? nlohmann::json(nullptr) : nlohmann::json(t.target.name())},
+                                {"output_shape", shape_json(t.size, t.channels)},
+                                {"output_dtype", dtype_name(t.depth)}};
+            if (o.pool.scope == Scope::global && !o.dry_run) r["values"] = values_json(t.result.stages.back());
             per_type.push_back(r);
         }
         nlohmann::json j = {{"input", input_name(o)},
-                            {"input_shape", shape_json({info.width, info.height}, info.channels)},
-                            {"input_dtype", dtype_name(info.depth)},
-                            {"milliseconds", ms}};
+                            {"input_shape", shape_json({out.info.width, out.info.height}, out.info.channels)},
+                            {"input_dtype", dtype_name(out.info.depth)}};
+        if (o.dry_run) j["dry_run"] = true;
+        else j["milliseconds"] = out.milliseconds;
         if (several) j["results"] = per_type;
         else j.update(per_type[0]);
-        if (sheet.kind == Target::file) j["sheet"] = sheet.path;
+        if (out.sheet.kind == Target::file) j["sheet"] = out.sheet.path;
         std::cout << j.dump() << "\n";
         return check_stdout();
     }
     // --print, and global pooling with nowhere else to go, print one block per type.
     const bool global_only = o.pool.scope == Scope::global && o.output.empty() && o.compare.empty();
     if (!o.print && !global_only) return;
-    for (size_t i = 0; i < results.size(); ++i) {
-        const cv::Mat& m = results[i].stages.back();
-        if (several) std::cout << (i ? "\n" : "") << to_string(results[i].params.type) << ":\n";
+    for (size_t i = 0; i < out.types.size(); ++i) {
+        const cv::Mat& m = out.types[i].result.stages.back();
+        if (several) std::cout << (i ? "\n" : "") << to_string(out.types[i].result.params.type) << ":\n";
         std::cout << (o.pool.scope == Scope::global ? numpy_str_global(m) : numpy_str(m)) << "\n";
     }
     check_stdout();

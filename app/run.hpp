@@ -1,6 +1,14 @@
 #pragma once
-// One run of imgpool over one input: load, pre-steps, pool, save or print.
+// One input through imgpool: load, pre-steps, pool, save. Batch runs call the same
+// process() once per file.
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "compare.hpp"
+#include "imgpool/image_io.hpp"
 #include "options.hpp"
+#include "targets.hpp"
 
 namespace imgpool::cli {
 
@@ -14,7 +22,29 @@ struct Failure {
     std::string message;
 };
 
-// Does the work; throws Failure.
-void run(const Options& o);
+// What one listed type produced (or, in a dry run, would produce).
+struct TypeOutcome {
+    TypeResult result;  // every stage; empty in a dry run
+    Target target;
+    cv::Size size;      // of what is written
+    int channels = 1;
+    int depth = CV_8U;
+};
+
+struct Outcome {
+    io::Info info;  // the input, from its header
+    std::vector<TypeOutcome> types;
+    Target sheet;
+    double milliseconds = 0;
+};
+
+// Does the work for o.input; throws Failure. Writes nothing in a dry run.
+Outcome process(const Options& o);
+
+// Prints what a single run shows on stdout: --dry-run lines, --json, --print, or the
+// values of global pooling. Throws Failure if stdout cannot be written.
+void report(const Options& o, const Outcome& out);
+
+std::string input_name(const Options& o);
 
 }  // namespace imgpool::cli

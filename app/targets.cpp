@@ -8,7 +8,6 @@
 #include "imgpool/pool.hpp"
 #include "naming.hpp"
 #include "report.hpp"
-#include "quiet_stderr.hpp"
 #include "run.hpp"
 
 namespace fs = std::filesystem;
@@ -58,10 +57,13 @@ void check_file_target(const Target& t, const Options& o) {
 
 }  // namespace
 
-Target resolve_target(const Options& o, const PoolParams& p, io::Format input_format, int depth, int channels) {
+Target resolve_target(const Options& o, const PoolParams& p, size_t type_index, io::Format input_format, int depth,
+                      int channels) {
     Target t;
     const bool several = o.types.size() > 1;
-    if (o.output == "-") {
+    if (!o.outputs.empty()) {
+        t = named_file(o.outputs.at(type_index), o.format, "--output");
+    } else if (o.output == "-") {
         t.kind = Target::stdout_;
         t.format = o.format.empty() ? input_format : checked_format_named(o.format);
         t.ext = "." + (o.format.empty() ? std::string(io::extension(input_format)) : o.format);
@@ -100,14 +102,12 @@ void write_target(const Target& t, const cv::Mat& m, const Options& o) {
     io::EncodeOptions enc;
     enc.quality = o.quality;
     try {
-        io::Bytes bytes;
-        {
-            const QuietStderr quiet(o.verbose == 0);
-            bytes = io::encode(m, t.format, enc, t.ext);
-        }
+        const io::Bytes bytes = io::encode(m, t.format, enc, t.ext);
         if (t.kind == Target::file) {
             io::write_file_atomic(t.path, bytes, o.overwrite);
-            spdlog::info("wrote {}: {}", t.path, shape_text(m.size(), m.channels(), m.depth()));
+            // One line per file is for single runs; a batch says it in its summary.
+            spdlog::log(o.outputs.empty() ? spdlog::level::info : spdlog::level::debug, "wrote {}: {}", t.path,
+                        shape_text(m.size(), m.channels(), m.depth()));
         } else if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {
             throw IoError("write failed");
         }

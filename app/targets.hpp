@@ -18,7 +18,9 @@ struct Target {
 
 // The target for the result of `p` (one of possibly several types), given the input's
 // format and the result's depth and channels. Throws Failure.
-Target resolve_target(const Options& o, const PoolParams& p, io::Format input_format, int depth, int channels);
+// Batch runs name each output themselves (o.outputs, one per listed type).
+Target resolve_target(const Options& o, const PoolParams& p, size_t type_index, io::Format input_format, int depth,
+                      int channels);
 
 // The comparison sheet's target (8-bit RGB). Throws Failure.
 Target resolve_sheet_target(const Options& o);

@@ -178,6 +178,13 @@ TEST_CASE("cli: bad files exit 1 with one line naming the file") {
         CHECK(run.code == 1);
         check_error_line(run, r.subject);
     }
+    // a .csv that holds text: the CSV reader names the line and column; a UTF-8 BOM is fine
+    test::write_text(dir / "words.csv", "1,2\n3,abc\n");
+    const test::Run words = cli("words.csv --print", dir.path.string());
+    CHECK(words.code == 1);
+    check_error_line(words, "words.csv: line 2, column 2: 'abc' is not a number");
+    test::write_text(dir / "bom.csv", "\xEF\xBB\xBF" "1,2\n3,4\n");
+    CHECK(cli("bom.csv -k 2 --print", dir.path.string()).out == "[[4.]]\n");
     const test::Run png = cli("a.csv -o out.png", dir.path.string());
     CHECK(png.err.find(".npy") != std::string::npos);  // names a format that can hold it
     CHECK(!fs::exists(dir / "out.png"));

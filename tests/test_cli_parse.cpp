@@ -163,6 +163,26 @@ TEST_CASE("several types: each option must be usable by at least one of them") {
     CHECK(o.colormap == Colormap::magma);
 }
 
+TEST_CASE("batch flags need a batch run, and a batch run needs -o DIR") {
+    for (const char* flag : {"--recursive", "--fail-fast", "--skip-existing"})
+        CHECK(parse({"in.png", flag}).find("applies to batch runs") != std::string::npos);
+    CHECK(parse({"in.png", "-j", "2"}).rfind("--jobs: applies to batch runs", 0) == 0);
+    CHECK(parse({"a.png", "b.png"}).rfind("--output: a batch run", 0) == 0);
+    CHECK(parse({"a.png", "b.png", "-o", "out", "--print"}).rfind("--print: applies to one input", 0) == 0);
+    CHECK(parse({"a.png", "b.png", "-o", "out", "--shard", "0/3"}).rfind("--shard: '0/3' needs 1 <= I <= N", 0) == 0);
+    CHECK(parse({"a.png", "b.png", "-o", "out", "--shard", "2"}).rfind("--shard: '2' is not I/N", 0) == 0);
+    CHECK(parse({"a.png", "b.png", "-o", "out", "--skip-existing", "--overwrite"}).find("excludes") != std::string::npos);
+    Options o;
+    REQUIRE(parse({"a.png", "b.png", "-o", "out", "--shard", "2/5", "--ext", "png,JPG"}, &o) == "");
+    CHECK(o.batch);
+    CHECK(o.shard_index == 2);
+    CHECK(o.shard_count == 5);
+    CHECK(o.extensions == std::vector<std::string>{"png", "JPG"});
+    REQUIRE(parse({"a.png"}, &o) == "");
+    CHECK(!o.batch);
+    CHECK(o.input == "a.png");
+}
+
 TEST_CASE("library parameter names map to flags") {
     CHECK(flag_for_param("window") == "--size");
     CHECK(flag_for_param("padding") == "--padding");

@@ -71,7 +71,7 @@ void le(Bytes& b, std::uint32_t v, int n) {
     put(b, v, n, true);
 }
 void append(Bytes& b, std::string_view s) {
-    b.insert(b.end(), s.begin(), s.end());
+    for (char c : s) b.push_back(static_cast<unsigned char>(c));  // insert() trips GCC 12's -Wstringop-overflow
 }
 void append(Bytes& b, const Bytes& s) {
     b.insert(b.end(), s.begin(), s.end());
@@ -877,7 +877,7 @@ TEST_CASE("image io: empty, text, GIF, truncated and corrupt input give the expe
         CAPTURE(n);
         CHECK(error_of([&] { probe(prefix(jpeg, n)); }) == "truncated JPEG header");
     }
-    CHECK(error_of([&] { decode(prefix(jpeg, 40)); }) == "corrupt or unsupported JPEG data");
+    CHECK(error_of([&] { decode(prefix(jpeg, 40)); }) == "truncated JPEG data");
     Bytes twelve_bit = jpeg;
     twelve_bit[sof + 4] = 12;
     CHECK(error_of([&] { probe(twelve_bit); }) == "12-bit JPEG is not supported");

@@ -1,5 +1,6 @@
-// Format detection, decoding and encoding through OpenCV (converting its BGR order to
-// imgpool's RGB at this edge), what each format can hold, and whole-file I/O.
+// Format detection, decoding (JPEG through libjpeg, strictly; other images through
+// OpenCV, converting its BGR order to imgpool's RGB at this edge) and encoding, what each
+// format can hold, and whole-file I/O.
 #include "imgpool/image_io.hpp"
 
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "imgpool/csv.hpp"
 #include "imgpool/error.hpp"
 #include "imgpool/npy.hpp"
+#include "jpeg_decode.hpp"
 
 namespace imgpool::io {
 
@@ -82,7 +84,8 @@ bool is_number_word(const std::string& w, bool cut) {
 bool looks_numeric(const Bytes& b) {
     const std::size_t n = std::min<std::size_t>(b.size(), 64 * 1024);
     bool values = false;
-    for (std::size_t i = 0; i < n;) {
+    const bool bom = b.size() >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF;  // UTF-8 byte-order mark
+    for (std::size_t i = bom ? 3 : 0; i < n;) {
         const unsigned char c = b[i];
         if (c == '#') {  // a comment runs to the end of the line and may hold any text
             for (; i < n && b[i] != '\n'; ++i)
@@ -119,13 +122,19 @@ cv::Mat swap_red_blue(const cv::Mat& m) {
 
 cv::Mat decode_image(Format f, const Bytes& data) {
     cv::Mat img;
-    try {
-        img = cv::imdecode(data, cv::IMREAD_UNCHANGED);  // keeps 16-bit depth and alpha
-    } catch (const cv::Exception&) {
-        // Some decoders throw on bad data, others return nothing: both mean the same.
+    if (f == Format::jpeg) {
+        // Not cv::imdecode: it accepts truncated and corrupt JPEG data (libjpeg only
+        // warns on stderr). decode_jpeg refuses them and returns RGB already.
+        img = detail::decode_jpeg(data);
+    } else {
+        try {
+            img = cv::imdecode(data, cv::IMREAD_UNCHANGED);  // keeps 16-bit depth and alpha
+        } catch (const cv::Exception&) {
+            // Some decoders throw on bad data, others return nothing: both mean the same.
+        }
+        if (img.empty()) throw IoError("corrupt or unsupported " + format_name(f) + " data");
+        img = swap_red_blue(img);
     }
-    if (img.empty()) throw IoError("corrupt or unsupported " + format_name(f) + " data");
-    img = swap_red_blue(img);
     // IMREAD_UNCHANGED ignores EXIF orientation, except in TIFF, whose decoder applies
     // its Orientation tag itself (verified with OpenCV 4.6).
     if (f != Format::tiff) img = detail::apply_orientation(img, detail::file_orientation(f, detail::ByteView(data)));
@@ -408,11 +417,18 @@ Format sniff(const Bytes& head) {
     return Format::unknown;
 }
 
+Format detect(const Bytes& data, Format name_hint) {
+    const Format f = sniff(data);
+    if (f != Format::unknown || name_hint != Format::csv) return f;
+    const std::size_t n = std::min<std::size_t>(data.size(), 64 * 1024);
+    return std::find(data.begin(), data.begin() + long(n), 0) == data.begin() + long(n) ? Format::csv : f;
+}
+
 // ---- Decoding ----
 
-cv::Mat decode(const Bytes& data) {
+cv::Mat decode(const Bytes& data, Format name_hint) {
     if (data.empty()) throw IoError("empty file");
-    const Format f = sniff(data);
+    const Format f = detect(data, name_hint);
     switch (f) {
         case Format::npy: return npy::decode(data);
         case Format::csv: return csv::decode(std::string(data.begin(), data.end()));

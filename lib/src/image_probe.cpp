@@ -247,9 +247,9 @@ Info probe_gif(const Bytes& data) {
 
 }  // namespace
 
-Info probe(const Bytes& data) {
+Info probe(const Bytes& data, Format name_hint) {
     if (data.empty()) throw IoError("empty file");
-    const Format f = sniff(data);
+    const Format f = detect(data, name_hint);
     try {
         switch (f) {
             case Format::png: return probe_png(data);

@@ -20,6 +20,9 @@ const char* extension(Format f);
 Format format_from_path(const std::string& path);
 // By the leading magic bytes; csv when the bytes look like numeric text.
 Format sniff(const Bytes& head);
+// sniff(), except that text it does not recognise counts as CSV when the file's name says
+// .csv or .txt (`name_hint`), so that its errors name the line and column.
+Format detect(const Bytes& data, Format name_hint);
 
 struct Info {
     Format format = Format::unknown;
@@ -29,11 +32,11 @@ struct Info {
 };
 
 // Reads only the header (csv is parsed whole). Throws IoError.
-Info probe(const Bytes& data);
+Info probe(const Bytes& data, Format name_hint = Format::unknown);
 
 // Decodes images (any format OpenCV reads, keeping 16-bit depth and alpha, applying
 // EXIF orientation), .npy and .csv. Throws IoError with the reason.
-cv::Mat decode(const Bytes& data);
+cv::Mat decode(const Bytes& data, Format name_hint = Format::unknown);
 
 struct EncodeOptions {
     int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default

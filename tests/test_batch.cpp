@@ -1,0 +1,206 @@
+// Batch runs as a user runs them: the real binary over directory trees in a temp dir.
+#include <doctest/doctest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "batch.hpp"
+#include "imgpool/npy.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using test::cli;
+
+namespace {
+
+cv::Mat noise(int rows, int cols, int type, unsigned seed) {
+    cv::Mat m(rows, cols, type);
+    cv::theRNG().state = seed;
+    cv::randu(m, 0, 255);
+    return m;
+}
+
+// data/ with nested folders, mixed formats, two corrupt images, a text file and notes.
+void make_tree(const fs::path& root) {
+    fs::create_directories(root / "data/a/b");
+    fs::create_directories(root / "data/c");
+    cv::imwrite((root / "data/one.png").string(), noise(40, 30, CV_8UC3, 1));
+    cv::imwrite((root / "data/a/two.jpg").string(), noise(33, 50, CV_8UC3, 2));
+    cv::imwrite((root / "data/a/b/three.tif").string(), noise(20, 20, CV_16UC1, 3));
+    cv::imwrite((root / "data/c/four.png").string(), noise(64, 64, CV_8UC4, 4));
+    test::write_bytes((root / "data/c/five.npy").string(), imgpool::npy::encode(noise(10, 12, CV_32FC1, 5)));
+    auto png = test::read_bytes((root / "data/one.png").string());
+    test::write_bytes((root / "data/a/broken.png").string(), {png.begin(), png.begin() + 200});
+    test::write_text((root / "data/c/fake.jpg").string(), "this is not a JPEG\n");
+    test::write_text((root / "data/notes.txt").string(), "how these were made\n");
+}
+
+std::set<std::string> files_under(const fs::path& dir) {
+    std::set<std::string> found;
+    if (!fs::exists(dir)) return found;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) found.insert(e.path().lexically_relative(dir).generic_string());
+    return found;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+}
+
+const std::set<std::string> kGood = {"one.max-2x2-s2x2.png", "a/two.max-2x2-s2x2.jpg", "a/b/three.max-2x2-s2x2.tif",
+                                     "c/four.max-2x2-s2x2.png", "c/five.max-2x2-s2x2.npy"};
+
+}  // namespace
+
+TEST_CASE("batch: a tree with bad files: mirrored outputs, errors named, exit 1, nothing partial") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    const test::Run r = cli("data -r -o out --json", dir.path.string());
+    CHECK(r.code == 1);
+    CHECK(files_under(dir.path / "out") == kGood);  // no temp files, nothing for the bad ones
+    CHECK(r.err.find("imgpool: error: data/a/broken.png: ") != std::string::npos);
+    CHECK(r.err.find("imgpool: error: data/c/fake.jpg: ") != std::string::npos);
+    CHECK(r.err.find("notes.txt") == std::string::npos);  // not an image: skipped quietly
+    const auto lines = json_lines(r.out);
+    REQUIRE(lines.size() == 8);  // 7 files, then the summary
+    const auto& summary = lines.back();
+    CHECK(summary["summary"] == true);
+    CHECK(summary["done"] == 5);
+    CHECK(summary["failed"] == 2);
+    int failed = 0;
+    for (size_t i = 0; i + 1 < lines.size(); ++i)
+        if (lines[i]["status"] == "failed") {
+            ++failed;
+            CHECK(!lines[i]["error"].is_null());
+        } else {
+            CHECK(lines[i].contains("output_shape"));
+        }
+    CHECK(failed == 2);
+    // the pooled pixels are the single-image run's
+    const test::Run single = cli("data/a/two.jpg -o single.jpg", dir.path.string());
+    CHECK(single.code == 0);
+    CHECK(test::read_bytes(dir / "single.jpg") == test::read_bytes(dir / "out/a/two.max-2x2-s2x2.jpg"));
+}
+
+TEST_CASE("batch: the same outputs whatever -j, and --skip-existing does no work") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    CHECK(cli("data -r -o j1 -j 1 -q", dir.path.string()).code == 1);
+    CHECK(cli("data -r -o j2 -j 2 -q", dir.path.string()).code == 1);
+    for (const std::string& f : kGood) CHECK(test::read_bytes(dir / ("j1/" + f)) == test::read_bytes(dir / ("j2/" + f)));
+    const test::Run again = cli("data -r -o j1 --skip-existing --json", dir.path.string());
+    const auto summary = json_lines(again.out).back();
+    CHECK(summary["done"] == 0);
+    CHECK(summary["skipped"] == 5);
+    CHECK(summary["failed"] == 2);  // the bad files have no outputs: tried again
+}
+
+TEST_CASE("batch: without -r only the directory's own files; --ext narrows; globs and --files-from") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    CHECK(cli("data -o flat -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "flat") == std::set<std::string>{"one.max-2x2-s2x2.png"});
+    CHECK(cli("data -r --ext PNG -o pngs -q", dir.path.string()).code == 1);  // broken.png fails
+    CHECK(files_under(dir.path / "pngs") == std::set<std::string>{"one.max-2x2-s2x2.png", "c/four.max-2x2-s2x2.png"});
+    CHECK(cli("'data/c/*.png' -o globbed -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "globbed") == std::set<std::string>{"four.max-2x2-s2x2.png"});
+    test::write_text(dir / "list.txt", "data/one.png\n" + (dir.path / "data/c/five.npy").string() + "\n");
+    CHECK(cli("--files-from - -o listed -q --name '{stem}{ext}'", dir.path.string(), dir / "list.txt").code == 0);
+    CHECK(files_under(dir.path / "listed") == std::set<std::string>{"one.png", "five.npy"});
+    // a glob is batch mode even when it matches one file; a pattern matching nothing is an error
+    CHECK(cli("'data/o*.png' -o one -q", dir.path.string()).code == 0);
+    const test::Run none = cli("'data/*.gif' -o none", dir.path.string());
+    CHECK(none.code == 1);
+    CHECK(none.err.find("data/*.gif: no file matches this pattern") != std::string::npos);
+}
+
+TEST_CASE("batch: two inputs writing one output are an error before anything is written") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    fs::copy_file(dir.path / "data/one.png", dir.path / "one.png");
+    const test::Run r = cli("data/one.png one.png -o out", dir.path.string());
+    CHECK(r.code == 2);
+    CHECK(r.err.find("would both write out/one.max-2x2-s2x2.png") != std::string::npos);
+    CHECK(!fs::exists(dir.path / "out"));
+    for (const char* bad : {"data", "data -o -", "data --print -o x", "data -o x --compare s.png", "a.png --shard 1/2",
+                            "data -o x --shard 3/2", "data -o x --name '{stem}/x'"}) {
+        INFO(bad);
+        const test::Run u = cli(bad, dir.path.string());
+        CHECK(u.code == 2);
+        CHECK(u.err.rfind("imgpool: error: ", 0) == 0);
+    }
+}
+
+TEST_CASE("batch: --shard I/N partitions by the output path; together the shards are one run") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    CHECK(cli("data -r -o whole -q", dir.path.string()).code == 1);
+    std::set<std::string> united;
+    size_t total = 0;
+    for (int i = 1; i <= 3; ++i) {
+        const std::string out = "shard" + std::to_string(i);
+        cli("data -r -o " + out + " -q --shard " + std::to_string(i) + "/3", dir.path.string());
+        const auto files = files_under(dir.path / out);
+        total += files.size();
+        united.insert(files.begin(), files.end());
+        for (const std::string& f : files) CHECK(test::read_bytes(dir / (out + "/" + f)) == test::read_bytes(dir / ("whole/" + f)));
+    }
+    CHECK(total == united.size());  // disjoint
+    CHECK(united == files_under(dir.path / "whole"));
+    // absolute and relative inputs shard alike: the key is the path under -o
+    CHECK(imgpool::cli::stable_hash("a") == 0xaf63dc4c8601ec8cull);  // FNV-1a's published value: no drift
+    const std::string abs = (dir.path / "data").string();
+    cli("'" + abs + "' -r -o absolute -q --shard 2/3", dir.path.string());
+    CHECK(files_under(dir.path / "absolute") == files_under(dir.path / "shard2"));
+}
+
+TEST_CASE("batch: GNU parallel running three shards equals one run (docs/scaling.md)") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    cli("data -r -o whole -q", dir.path.string());
+    const std::string cmd = "cd '" + dir.path.string() + "' && parallel -j 3 '" IMGPOOL_BIN
+                            "' data -r -o sharded -q -j 1 --shard {}/3 ::: 1 2 3 >/dev/null 2>&1";
+    std::system(cmd.c_str());
+    CHECK(files_under(dir.path / "sharded") == files_under(dir.path / "whole"));
+    CHECK(files_under(dir.path / "sharded").size() == kGood.size());
+}
+
+TEST_CASE("batch: --fail-fast stops at the first failure") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    const test::Run r = cli("data -r -o out -j 1 --fail-fast --json", dir.path.string());
+    CHECK(r.code == 1);
+    const auto summary = json_lines(r.out).back();
+    CHECK(summary["failed"] == 1);
+    CHECK(summary["not_started"] > 0);
+}
+
+TEST_CASE("batch: interrupted with SIGINT, no partial or temp file; a re-run finishes the rest") {
+    test::TempDir dir;
+    fs::create_directories(dir.path / "big");
+    const cv::Mat img = noise(300, 300, CV_8UC3, 9);
+    for (int i = 0; i < 40; ++i) cv::imwrite((dir.path / ("big/img" + std::to_string(100 + i) + ".png")).string(), img);
+    const std::string run = "'" IMGPOOL_BIN "' big -o out -j 1 -q -t median -k 7 -s 1";
+    const std::string cmd = "cd '" + dir.path.string() + "' && (" + run + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $? > code)";
+    std::system(cmd.c_str());
+    CHECK(test::read_text(dir / "code") == "130\n");
+    const auto partial = files_under(dir.path / "out");
+    CHECK(partial.size() > 0);
+    CHECK(partial.size() < 40);
+    for (const std::string& f : partial) {
+        CHECK(f[0] != '.');  // no temp file left
+        CHECK(cv::imread((dir.path / "out" / f).string()).size() == cv::Size(294, 294));  // each whole
+    }
+    const test::Run rest = cli("big -o out -q -t median -k 7 -s 1 --skip-existing --json", dir.path.string());
+    CHECK(rest.code == 0);
+    CHECK(json_lines(rest.out).back()["skipped"] == partial.size());
+    CHECK(files_under(dir.path / "out").size() == 40);
+}
