@@ -102,7 +102,7 @@ void write_target(const Target& t, const cv::Mat& m, const Options& o) {
     io::EncodeOptions enc;
     enc.quality = o.quality;
     try {
-        const io::Bytes bytes = io::encode(m, t.format, enc, t.ext);
+        const io::Bytes bytes = io::encode(m, t.format, enc);
         if (t.kind == Target::file) {
             io::write_file_atomic(t.path, bytes, o.overwrite);
             // One line per file is for single runs; a batch says it in its summary.

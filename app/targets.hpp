@@ -11,7 +11,7 @@ struct Target {
     enum Kind { none, file, stdout_ } kind = none;
     std::string path;
     io::Format format = io::Format::unknown;
-    std::string ext;  // with its dot, for Format::other
+    std::string ext;  // with its dot
 
     std::string name() const { return kind == file ? path : kind == stdout_ ? "stdout" : "nothing"; }
 };

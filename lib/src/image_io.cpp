@@ -236,14 +236,10 @@ std::vector<int> encode_params(Format f, const EncodeOptions& opt) {
     return {f == Format::jpeg ? cv::IMWRITE_JPEG_QUALITY : cv::IMWRITE_WEBP_QUALITY, opt.quality};
 }
 
-Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt, const std::string& other_ext) {
-    std::string ext = "."s + extension(f), name = format_name(f);
+Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt) {
+    std::string ext = "."s + extension(f);
+    const std::string name = format_name(f);
     if (f == Format::pnm) ext = ".pnm";  // P5 or P6 by channel count; ".ppm" refuses gray
-    if (f == Format::other) {
-        if (other_ext.empty() || other_ext == ".") throw IoError("no file extension to choose the image format");
-        ext = other_ext[0] == '.' ? other_ext : "." + other_ext;
-        name = lower(ext.substr(1)) + " image";
-    }
     Bytes out;
     bool ok = false;
     try {
@@ -446,8 +442,10 @@ std::optional<std::string> cannot_hold(Format format, const cv::Mat& m) {
 
 std::optional<std::string> cannot_hold(Format format, int depth, int channels) {
     switch (format) {
-        case Format::npy:
-        case Format::other: return std::nullopt;  // npy holds everything; for others encode() tries
+        case Format::npy: return std::nullopt;  // npy holds everything
+        case Format::other:  // JPEG 2000, HDR, EXR, Sun raster...: each loses some depths, unchecked
+            return "imgpool writes results only where they are known to stay exact (PNG, JPEG, TIFF, WebP, "
+                   "BMP, PNM, .csv): write .npy, which holds everything"s;
         case Format::unknown: return "unknown file format: use an extension such as .npy, .png or .tif"s;
         case Format::gif: return "OpenCV 4.6 cannot write GIF: write " + alternatives(format, depth, channels);
         default: break;
@@ -462,7 +460,7 @@ std::optional<std::string> cannot_hold(Format format, int depth, int channels) {
            (channels == 1 ? " channel" : " channels") + instead;
 }
 
-Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt, const std::string& other_ext) {
+Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt) {
     if (m.empty()) throw IoError("nothing to write (empty result)");
     if (auto why = cannot_hold(format, m)) throw IoError(*why);
     switch (format) {
@@ -471,7 +469,7 @@ Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt, const st
             const std::string text = csv::encode(m);
             return Bytes(text.begin(), text.end());
         }
-        default: return encode_image(m, format, opt, other_ext);
+        default: return encode_image(m, format, opt);
     }
 }
 

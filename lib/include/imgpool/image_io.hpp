@@ -46,10 +46,9 @@ struct EncodeOptions {
 std::optional<std::string> cannot_hold(Format format, const cv::Mat& m);
 std::optional<std::string> cannot_hold(Format format, int depth, int channels);
 
-// Encodes `m` (RGB(A) order). `other_ext` is the extension for Format::other (".exr").
-// Throws IoError if the format cannot hold it or encoding fails.
-Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt = {},
-             const std::string& other_ext = "");
+// Encodes `m` (RGB(A) order). Throws IoError if the format cannot hold it exactly
+// (see cannot_hold) or encoding fails.
+Bytes encode(const cv::Mat& m, Format format, const EncodeOptions& opt = {});
 
 // Whole-file helpers. read_file throws IoError ("no such file", "is a directory",
 // "permission denied"). write_file_atomic writes a temporary file in the same
