@@ -1,0 +1,24 @@
+#pragma once
+// The pooling engines, tried in this order by pool(). A fast engine returns false when a
+// case is not its own; the generic engine takes every case and is the oracle the others
+// are tested against (tests/test_engines.cpp).
+#include <opencv2/core.hpp>
+
+#include "imgpool/params.hpp"
+#include "plan.hpp"
+
+namespace imgpool::detail {
+
+// Direct kernels for 2x2 windows with stride 2 and no padding (8-bit and float; 1, 3, 4
+// channels; max, min, avg, sum): one pass, vectorised. pool_2x2.cpp.
+bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
+
+// Separable engine for max, min, avg, sum and lp: rows, then columns, with van Herk /
+// Gil-Werman for max/min and running sums for integer avg/sum where windows overlap, so
+// the cost does not grow with the window. separable.cpp.
+bool pool_separable(const Plan& plan, const PoolParams& p, cv::Mat& dst);
+
+// Every case, one window at a time: simple and exact. generic.cpp.
+cv::Mat pool_generic(const Plan& plan, const PoolParams& p);
+
+}  // namespace imgpool::detail
