@@ -14,9 +14,11 @@ namespace {
 
 cv::Mat random_image(std::mt19937& rng, cv::Size size, int depth, int cn) {
     cv::Mat m(size, CV_MAKETYPE(depth, cn));
-    if (depth == CV_32F || depth == CV_64F) cv::randn(m, 0, 100);
-    else cv::randu(m, cv::Scalar::all(-40000), cv::Scalar::all(40000));  // saturates into each depth's range
-    if (rng() % 4 == 0) m.reshape(1).setTo(3, m.reshape(1) > 0);  // many ties
+    cv::Mat flat = m.reshape(1);
+    cv::theRNG().state = rng();
+    if (depth == CV_32F || depth == CV_64F) cv::randn(flat, 0, 100);
+    else cv::randu(flat, -40000, 40000);  // saturates into each depth's range
+    if (rng() % 4 == 0) flat.setTo(3, flat > 0);  // many ties
     return m;
 }
 
