@@ -62,6 +62,20 @@ std::optional<Padding> parse_padding(const std::string& any_case) {
     return Padding::per_axis(e->w, e->h);
 }
 
+std::optional<long long> parse_pixel_count(const std::string& any_case) {
+    std::string text = lower(any_case);
+    long long unit = 1;
+    if (!text.empty() && (text.back() == 'm' || text.back() == 'g')) {
+        unit = text.back() == 'm' ? 1'000'000 : 1'000'000'000;
+        text.pop_back();
+    }
+    long long v = 0;
+    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return std::nullopt;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v > (1LL << 62) / unit) return std::nullopt;
+    return v * unit;
+}
+
 std::string to_text(Extent e) { return std::to_string(e.w) + "x" + std::to_string(e.h); }
 
 std::string to_text(const Padding& p) {

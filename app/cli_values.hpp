@@ -12,6 +12,9 @@ std::optional<Extent> parse_extent(const std::string& text);
 // "valid", "same", "N", "WxH" (left/right W, top/bottom H) or "L,T,R,B".
 std::optional<Padding> parse_padding(const std::string& text);
 
+// "4000000", "128M" (millions), "2G" (billions); nullopt if malformed or beyond 2^62.
+std::optional<long long> parse_pixel_count(const std::string& text);
+
 std::string to_text(Extent e);   // "3x2"
 std::string to_text(const Padding& p);  // "valid", "same", "1,1,2,2"
 

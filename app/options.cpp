@@ -274,6 +274,20 @@ void setup_cli(CLI::App& app, Options& o) {
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
     app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
     app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
+    app.add_option_function<std::string>(
+           "--max-pixels",
+           [&o](const std::string& s) { o.max_pixels = *parse_pixel_count(s); },
+           "refuse images (input, resized, or result) of more pixels than N, read from the header before "
+           "decoding: a plain number or with M or G (millions, billions); 0 = no limit")
+        ->type_name("N")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                return parse_pixel_count(s) ? "" : "'" + s + "' is not a pixel count (e.g. 128M, 2G, 4000000)";
+            },
+            ""))
+        ->default_str("128M")
+        ->group(out);
+
     const std::string batch = "Batch runs (several inputs, directories, globs, --files-from; -o DIR)";
     app.add_flag("-r,--recursive", o.recursive, "descend into directories, mirroring their tree under -o")->group(batch);
     app.add_option("--files-from", o.files_from, "read input paths from FILE, one per line (- for stdin)")

@@ -40,6 +40,8 @@ struct Options {
     int verbose = 0;
     bool quiet = false;
 
+    long long max_pixels = 128'000'000;  // per image, from the header; 0 = no limit
+
     // Batch runs
     bool recursive = false;
     std::string files_from;  // a file of paths, one per line, or "-" for stdin

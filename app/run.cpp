@@ -55,6 +55,17 @@ cv::Mat load_kernel(const std::string& spec) {
     }
 }
 
+// Decompression bombs and absurd sizes stop here, before anything sized by them is allocated.
+void check_pixels(const Options& o, cv::Size size, const std::string& subject, const std::string& flag) {
+    const long long pixels = static_cast<long long>(size.width) * size.height;
+    if (o.max_pixels == 0 || pixels <= o.max_pixels) return;
+    const std::string what = std::to_string(size.width) + "x" + std::to_string(size.height) + " is " +
+                             std::to_string(pixels) + " pixels, over the limit of " + std::to_string(o.max_pixels) +
+                             " (--max-pixels)";
+    if (flag.empty()) throw Failure{io_failure, subject, what};
+    throw Failure{usage, flag, what};
+}
+
 // The shape pooling will see, from the header alone.
 struct Shape {
     cv::Size size;
@@ -69,7 +80,10 @@ Shape shape_before_pooling(const Options& o, const io::Info& info, const cv::Mat
             throw Failure{usage, "--grayscale", "needs 1, 3 or 4 channels; " + input_name(o) + " has " + std::to_string(s.channels)};
         s.channels = 1;
     }
-    if (o.resize) s.size = {o.resize->w, o.resize->h};
+    if (o.resize) {
+        s.size = {o.resize->w, o.resize->h};
+        check_pixels(o, s.size, "", "--resize");
+    }
     if (!kernel.empty()) {
         try {
             s.size = filtered_size(s.size, kernel.size(), o.filter_padding);
@@ -99,6 +113,7 @@ Planned plan(const Options& o, size_t type_index, const Shape& in, io::Format in
             throw Failure{usage, flag_for_param(e.param()), where + e.what()};
         }
         p.depth = result_depth(p.depth, p.params);
+        check_pixels(o, p.out, "", p.params.scope == Scope::adaptive ? "--output-size" : "--size");
     }
     p.target = resolve_target(o, p.params, type_index, input_format, p.depth, in.channels);
     return p;
@@ -121,6 +136,7 @@ Outcome process(const Options& o) {
     }
 
     // Every flag is checked against the header before any pixel is decoded.
+    check_pixels(o, {out.info.width, out.info.height}, input_name(o), "");
     const cv::Mat kernel = o.filter.empty() ? cv::Mat() : load_kernel(o.filter);
     const Shape shape = shape_before_pooling(o, out.info, kernel);
     for (size_t i = 0; i < o.types.size(); ++i) {

@@ -417,3 +417,28 @@ TEST_CASE("cli: --upscale writes the result at its input's size") {
     CHECK(r.code == 0);
     CHECK(test::read_text(dir / "up.csv") == "8,8,5,5\n8,8,5,5\n7,7,9,9\n7,7,9,9\n");
 }
+
+TEST_CASE("cli: --max-pixels stops decompression bombs from the header, before decoding") {
+    test::TempDir dir;
+    // A PNG whose header claims 100000x100000 pixels, in a few hundred bytes.
+    const std::vector<unsigned char> bomb = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+        0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0, 8, 0, 0, 0, 0, 0x2f, 0x4c, 0x8c, 0x25,
+        0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    test::write_bytes(dir / "bomb.png", bomb);
+    test::Run r = cli("bomb.png -o out.npy", dir.path.string());
+    CHECK(r.code == 1);
+    check_error_line(r, "bomb.png: 100000x100000 is 10000000000 pixels, over the limit of 128000000 (--max-pixels)");
+    CHECK(!fs::exists(dir / "out.npy"));
+    test::write_text(dir / "e1.csv", kExample1);
+    r = cli("e1.csv --max-pixels 15 --print", dir.path.string());
+    CHECK(r.code == 1);
+    check_error_line(r, "e1.csv: 4x4 is 16 pixels, over the limit of 15 (--max-pixels)");
+    CHECK(cli("e1.csv --max-pixels 16 -k 2 --print", dir.path.string()).code == 0);
+    r = cli("e1.csv --resize 20000x20000 --print", dir.path.string());
+    CHECK(r.code == 2);
+    check_error_line(r, "--resize: 20000x20000 is 400000000 pixels");
+    r = cli("e1.csv --output-size 20000x20000 --max-pixels 1M --print", dir.path.string());
+    CHECK(r.code == 2);
+    check_error_line(r, "--output-size: 20000x20000 is 400000000 pixels, over the limit of 1000000");
+}

@@ -38,6 +38,15 @@ TEST_CASE("parse_extent: N or WxH, width first") {
         CHECK_MESSAGE(!parse_extent(bad), bad);
 }
 
+TEST_CASE("parse_pixel_count: N, NM, NG") {
+    CHECK(parse_pixel_count("4000000") == 4000000LL);
+    CHECK(parse_pixel_count("128M") == 128000000LL);
+    CHECK(parse_pixel_count("2g") == 2000000000LL);
+    CHECK(parse_pixel_count("0") == 0LL);
+    for (const char* bad : {"", "M", "-1", "1.5M", "12x", "99999999999999999999", "9999999999G"})
+        CHECK_MESSAGE(!parse_pixel_count(bad), bad);
+}
+
 TEST_CASE("parse_padding: valid, same, N, WxH, L,T,R,B") {
     auto eq = [](std::optional<Padding> p, Padding q) {
         return p && p->same == q.same && p->left == q.left && p->top == q.top && p->right == q.right &&
