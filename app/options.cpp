@@ -61,6 +61,22 @@ public:
     }
 };
 
+// Binds a flag whose text `parse` turns into a value (nullopt: malformed, which CLI11
+// reports as "--flag: '<text>' is not <expected>"); `store` keeps it.
+template <class Parse, class Store>
+CLI::Option* add_parsed(CLI::App& app, const std::string& names, Parse parse, Store store, const std::string& help,
+                        const std::string& type_name, const std::string& expected) {
+    return app
+        .add_option_function<std::string>(
+            names, [parse, store](const std::string& s) { store(*parse(s)); }, help)
+        ->type_name(type_name)
+        ->check(CLI::Validator(
+            [parse, expected](std::string& s) -> std::string {
+                return parse(s) ? "" : "'" + s + "' is not " + expected;
+            },
+            ""));
+}
+
 const char* kFooter = R"(Sizes are width first (like cv::Size and ImageMagick geometry): -k 3x2 is a window
 3 wide and 2 tall, PyTorch's kernel_size=(2, 3). Padding L,T,R,B is left, top, right, bottom.
 
@@ -136,15 +152,10 @@ void setup_cli(CLI::App& app, Options& o) {
     std::vector<CLI::Option*> window_flags = {
         add_extent(app, "-k,--size", o.pool.window, 1, "window size")->default_str("2"),
         add_extent(app, "-s,--stride", o.pool.stride, 1, "step between windows (default: the size)"),
-        app.add_option_function<std::string>(
-               "-p,--padding", [&o](const std::string& s) { o.pool.padding = *parse_padding(s); },
-               "valid (none), same (TF/Keras: output ceil(n/stride)), N, WxH, or L,T,R,B")
-            ->type_name("PAD")
-            ->check(CLI::Validator(
-                [](std::string& s) -> std::string {
-                    return parse_padding(s) ? "" : "'" + s + "' is not valid, same, N, WxH or L,T,R,B";
-                },
-                ""))
+        add_parsed(
+            app, "-p,--padding", parse_padding, [&o](Padding v) { o.pool.padding = v; },
+            "valid (none), same (TF/Keras: output ceil(n/stride)), N, WxH, or L,T,R,B", "PAD",
+            "valid, same, N, WxH or L,T,R,B")
             ->default_str("valid"),
         app.add_flag("--ceil", o.pool.ceil_mode, "ceil mode: keep a partial last window (PyTorch ceil_mode)"),
         add_extent(app, "--dilation", o.pool.dilation, 1, "spacing of the window's cells (default 1)"),
@@ -274,17 +285,11 @@ void setup_cli(CLI::App& app, Options& o) {
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
     app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
     app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
-    app.add_option_function<std::string>(
-           "--max-pixels",
-           [&o](const std::string& s) { o.max_pixels = *parse_pixel_count(s); },
-           "refuse images (input, resized, or result) of more pixels than N, read from the header before "
-           "decoding: a plain number or with M or G (millions, billions); 0 = no limit")
-        ->type_name("N")
-        ->check(CLI::Validator(
-            [](std::string& s) -> std::string {
-                return parse_pixel_count(s) ? "" : "'" + s + "' is not a pixel count (e.g. 128M, 2G, 4000000)";
-            },
-            ""))
+    add_parsed(
+        app, "--max-pixels", parse_pixel_count, [&o](long long v) { o.max_pixels = v; },
+        "refuse images (input, resized, or result) of more pixels than N, read from the header before "
+        "decoding: a plain number or with M or G (millions, billions); 0 = no limit",
+        "N", "a pixel count (e.g. 128M, 2G, 4000000)")
         ->default_str("128M")
         ->group(out);
 

@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include "imgpool/error.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <array>
@@ -62,6 +64,15 @@ Run cli(const std::string& args, const std::string& cwd, const std::string& stdi
     r.out = read_text(out);
     r.err = read_text(err);
     return r;
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const imgpool::IoError& e) {
+        return e.what();
+    }
+    return "(no IoError)";
 }
 
 bool same(const cv::Mat& a, const cv::Mat& b) {

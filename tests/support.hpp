@@ -2,6 +2,7 @@
 // Shared helpers for the tests: fixture paths, file I/O in temp dirs, running the CLI.
 #include <opencv2/core.hpp>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Run {
     std::string out, err;
 };
 Run cli(const std::string& args, const std::string& cwd = ".", const std::string& stdin_file = "");
+
+// what() of the imgpool::IoError `f` throws, or "(no IoError)" when it throws none.
+std::string error_of(const std::function<void()>& f);
 
 // Element-wise equality of two Mats of the same size, type and values (NaN equal to NaN).
 bool same(const cv::Mat& a, const cv::Mat& b);

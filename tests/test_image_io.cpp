@@ -29,15 +29,7 @@ const int all_depths[] = {CV_8U, CV_8S, CV_16U, CV_16S, CV_32S, CV_32F, CV_64F};
 
 // ---- Small helpers ----
 
-// what() of the IoError `f` throws, or a marker when it throws none.
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const IoError& e) {
-        return e.what();
-    }
-    return "(no IoError)";
-}
+using test::error_of;
 
 // Random values over the depth's whole range (floats: non-integers, plus NaN and inf).
 cv::Mat pattern(int depth, int channels, cv::Size size = {7, 5}, std::uint64_t seed = 1) {

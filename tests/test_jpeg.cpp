@@ -61,15 +61,7 @@ private:
     int saved_ = -1;
 };
 
-// what() of the IoError `f` throws, or a marker when it throws none.
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const IoError& e) {
-        return e.what();
-    }
-    return "(no IoError)";
-}
+using test::error_of;
 
 Bytes prefix(const Bytes& b, std::size_t n) {
     return Bytes(b.begin(), b.begin() + std::ptrdiff_t(n));
