@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "batch.hpp"
+#include "completion.hpp"
 #include "log.hpp"
 #include "options.hpp"
 #include "run.hpp"
@@ -38,6 +39,12 @@ int main(int argc, char** argv) {
     setup_cli(app, o);
     try {
         app.parse(argc, argv);
+        if (!o.completion.empty()) {
+            const std::string script = completion_script(app, o.completion);
+            if (script.empty()) return usage_error("--completion: '" + o.completion + "' is not bash or zsh");
+            std::cout << script;
+            return ok;
+        }
         finish_options(app, o);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);

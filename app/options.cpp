@@ -11,10 +11,17 @@
 namespace imgpool::cli {
 namespace {
 
-// A transforming validator for an enumerated flag: maps each spelling (case-insensitive)
-// to its value's number, and names the accepted spellings when the value is not one.
+std::map<std::string, std::vector<std::string>>& choices_registry() {
+    static std::map<std::string, std::vector<std::string>> flags;
+    return flags;
+}
+
+// A transforming validator for the enumerated flag `flag`: maps each spelling (case-
+// insensitive) to its value's number, and names the accepted spellings when the value is
+// not one. The spellings are recorded for the shell completions.
 template <class Enum>
-CLI::Validator choice(const std::vector<std::pair<std::string, Enum>>& names) {
+CLI::Validator choice(const std::string& flag, const std::vector<std::pair<std::string, Enum>>& names) {
+    for (const auto& [name, value] : names) choices_registry()[flag].push_back(name);
     std::string list;
     for (const auto& [name, value] : names) list += (list.empty() ? "" : ", ") + name;
     auto check = [names, list](std::string& text) -> std::string {
@@ -98,7 +105,12 @@ Semantics (output sizes, padding, rounding): docs/semantics.md.)";
 
 }  // namespace
 
+const std::map<std::string, std::vector<std::string>>& flag_choices() { return choices_registry(); }
+
 void setup_cli(CLI::App& app, Options& o) {
+    choices_registry()["--colormap"] = colormap_names();
+    choices_registry()["--filter"] = builtin_kernel_names();
+    choices_registry()["--format"] = {"png", "jpg", "tif", "webp", "bmp", "ppm", "pgm", "npy", "csv"};
     app.description("Pool an image or array: slide a window over it and keep one value per window, per channel.");
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("imgpool ") + IMGPOOL_VERSION + " (OpenCV " + CV_VERSION + ")");
@@ -117,7 +129,7 @@ void setup_cli(CLI::App& app, Options& o) {
                    "several as max,avg,min: one output each")
         ->type_name("TYPE[,TYPE...]")
         ->delimiter(',')
-        ->transform(choice<PoolType>({{"max", PoolType::max}, {"avg", PoolType::avg}, {"mean", PoolType::avg},
+        ->transform(choice<PoolType>("--type", {{"max", PoolType::max}, {"avg", PoolType::avg}, {"mean", PoolType::avg},
                                       {"min", PoolType::min}, {"median", PoolType::median}, {"mode", PoolType::mode},
                                       {"lp", PoolType::lp}, {"sum", PoolType::sum}}))
         ->default_str("max")
@@ -164,7 +176,7 @@ void setup_cli(CLI::App& app, Options& o) {
         app.add_option("--border", o.pool.border,
                        "padded cells: ignore (take no part, as TF), or fill with zero, replicate, reflect")
             ->type_name("MODE")
-            ->transform(choice<Border>({{"ignore", Border::ignore}, {"zero", Border::zero},
+            ->transform(choice<Border>("--border", {{"ignore", Border::ignore}, {"zero", Border::zero},
                                         {"replicate", Border::replicate}, {"edge", Border::replicate},
                                         {"reflect", Border::reflect}}))
             ->default_str("ignore"),
@@ -179,12 +191,12 @@ void setup_cli(CLI::App& app, Options& o) {
     const std::string values = "Values";
     app.add_option("--round", o.pool.rounding, "integer results of averages: even (ties to even, np.rint) or up")
         ->type_name("even|up")
-        ->transform(choice<Rounding>({{"even", Rounding::half_even}, {"up", Rounding::half_up}}))
+        ->transform(choice<Rounding>("--round", {{"even", Rounding::half_even}, {"up", Rounding::half_up}}))
         ->default_str("even")
         ->group(values);
     app.add_option("--depth", o.pool.depth, "result depth: auto (the input's; f64 for sum), u8, s8, u16, s16, s32, f32, f64")
         ->type_name("DEPTH")
-        ->transform(choice<int>({{"auto", -1}, {"u8", CV_8U}, {"s8", CV_8S}, {"u16", CV_16U}, {"s16", CV_16S},
+        ->transform(choice<int>("--depth", {{"auto", -1}, {"u8", CV_8U}, {"s8", CV_8S}, {"u16", CV_16U}, {"s16", CV_16S},
                                  {"s32", CV_32S}, {"f32", CV_32F}, {"f64", CV_64F}}))
         ->default_str("auto")
         ->group(values);
@@ -205,7 +217,7 @@ void setup_cli(CLI::App& app, Options& o) {
         ->group(pre);
     app.add_option("--interp", o.interp, "resize interpolation: auto, nearest, linear, area, cubic, lanczos")
         ->type_name("MODE")
-        ->transform(choice<Interp>({{"auto", Interp::automatic}, {"nearest", Interp::nearest},
+        ->transform(choice<Interp>("--interp", {{"auto", Interp::automatic}, {"nearest", Interp::nearest},
                                     {"linear", Interp::linear}, {"area", Interp::area}, {"cubic", Interp::cubic},
                                     {"lanczos", Interp::lanczos}}))
         ->default_str("auto")
@@ -218,7 +230,7 @@ void setup_cli(CLI::App& app, Options& o) {
         ->group(pre);
     app.add_option("--filter-padding", o.filter_padding, "same (zeros, as Keras Conv2D padding='same') or valid")
         ->type_name("same|valid")
-        ->transform(choice<FilterPadding>({{"same", FilterPadding::same}, {"valid", FilterPadding::valid}}))
+        ->transform(choice<FilterPadding>("--filter-padding", {{"same", FilterPadding::same}, {"valid", FilterPadding::valid}}))
         ->default_str("same")
         ->group(pre);
     app.add_flag("--relu", o.relu, "then clamp negatives to 0 (detect), before pooling (condense)")->group(pre);
@@ -333,6 +345,8 @@ void setup_cli(CLI::App& app, Options& o) {
             },
             ""))
         ->group(batch);
+
+    app.add_option("--completion", o.completion, "print a bash or zsh completion script")->group("");
 
     app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; decodes no pixels")->group(out);
     auto* verbose = app.add_flag("-v,--verbose", o.verbose, "more detail on stderr, and the codecs' own messages (-vv: even more)")->group(out);

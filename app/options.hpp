@@ -2,6 +2,7 @@
 // Everything a user can say on the command line, declared once in setup_cli().
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,8 @@ struct Options {
 
     // Any directory, glob, --files-from or several inputs (decided by finish_options).
     bool batch = false;
+
+    std::string completion;  // "bash" or "zsh": print that shell's completion script
 };
 
 // Declares every flag with its name, placeholder, help, check and default, bound to `o`.
@@ -62,6 +65,9 @@ void setup_cli(CLI::App& app, Options& o);
 // Rules between flags that CLI11 cannot express per flag. Call after a successful
 // parse; throws CLI::ValidationError naming the flag. Also derives o.pool.scope.
 void finish_options(const CLI::App& app, Options& o);
+
+// The accepted values of each enumerated flag ("--type" -> max, avg, ...), as declared.
+const std::map<std::string, std::vector<std::string>>& flag_choices();
 
 // The parameters for one of the listed types: options that type cannot use are dropped.
 PoolParams params_for(const Options& o, PoolType type);
