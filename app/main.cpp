@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <sstream>
 #include <new>
 #include <opencv2/core.hpp>
 
@@ -45,11 +46,24 @@ int main(int argc, char** argv) {
             std::cout << script;
             return ok;
         }
+        if (o.print_config) {
+            // The settings given (on the command line or by --config), in --config's own
+            // format, so the output is a config file; the inputs are not settings.
+            std::istringstream lines(app.config_to_str(false, false));
+            for (std::string line; std::getline(lines, line);)
+                if (line.rfind("INPUT", 0) != 0 && line.rfind("print-config", 0) != 0) std::cout << line << "\n";
+            return ok;
+        }
         finish_options(app, o);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
+    } catch (const CLI::ConfigError& e) {
+        // CLI11 says "INI was not able to parse <key>" for a key that is no flag.
+        const std::string what = e.what(), prefix = "INI was not able to parse ";
+        if (what.rfind(prefix, 0) == 0) return usage_error("--config: '" + what.substr(prefix.size()) + "' is not a flag");
+        return usage_error("--config: " + what);
     } catch (const CLI::ParseError& e) {
         // CLI11 exits with its own codes and two-line messages: one line and exit 2 instead.
         return usage_error(e.what());

@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 #include <map>
 #include <opencv2/core.hpp>
@@ -16,24 +17,28 @@ std::map<std::string, std::vector<std::string>>& choices_registry() {
     return flags;
 }
 
-// A transforming validator for the enumerated flag `flag`: maps each spelling (case-
-// insensitive) to its value's number, and names the accepted spellings when the value is
-// not one. The spellings are recorded for the shell completions.
-template <class Enum>
-CLI::Validator choice(const std::string& flag, const std::vector<std::pair<std::string, Enum>>& names) {
-    for (const auto& [name, value] : names) choices_registry()[flag].push_back(name);
+template <class T>
+using Choices = std::vector<std::pair<std::string, T>>;
+
+// The value a spelling (case-insensitive) names among `choices`.
+template <class T>
+std::optional<T> lookup(const Choices<T>& choices, const std::string& text) {
+    const std::string lower = CLI::detail::to_lower(text);
+    for (const auto& [name, value] : choices)
+        if (lower == name) return value;
+    return std::nullopt;
+}
+
+template <class T>
+std::string spellings(const Choices<T>& choices) {
     std::string list;
-    for (const auto& [name, value] : names) list += (list.empty() ? "" : ", ") + name;
-    auto check = [names, list](std::string& text) -> std::string {
-        const std::string lower = CLI::detail::to_lower(text);
-        for (const auto& [name, value] : names)
-            if (lower == name) {
-                text = std::to_string(static_cast<long long>(value));
-                return {};
-            }
-        return "'" + text + "' is not one of " + list;
-    };
-    return CLI::Validator(check, "");
+    for (const auto& [name, value] : choices) list += (list.empty() ? "" : ", ") + name;
+    return list;
+}
+
+template <class T>
+void record_choices(const std::string& flag, const Choices<T>& choices) {
+    for (const auto& [name, value] : choices) choices_registry()[flag].push_back(name);
 }
 
 // Binds a "N|WxH" flag; every axis must be at least `min`.
@@ -84,6 +89,17 @@ CLI::Option* add_parsed(CLI::App& app, const std::string& names, Parse parse, St
             ""));
 }
 
+// An enumerated flag. The text stays as typed (so --print-config shows "avg", not a number)
+// and the spellings are recorded for the shell completions.
+template <class T>
+CLI::Option* add_choice(CLI::App& app, const std::string& flag, T& target, const Choices<T>& choices,
+                        const std::string& help) {
+    record_choices(flag, choices);
+    return add_parsed(
+        app, flag, [choices](const std::string& s) { return lookup(choices, s); }, [&target](T v) { target = v; },
+        help, "", "one of " + spellings(choices));
+}
+
 const char* kFooter = R"(Sizes are width first (like cv::Size and ImageMagick geometry): -k 3x2 is a window
 3 wide and 2 tall, PyTorch's kernel_size=(2, 3). Padding L,T,R,B is left, top, right, bottom.
 
@@ -124,14 +140,25 @@ void setup_cli(CLI::App& app, Options& o) {
         ->type_name("");
 
     const std::string pooling = "Pooling";
-    app.add_option("-t,--type", o.types,
-                   "max, avg, min, median, mode (most frequent, ties to the smallest), lp, sum; "
-                   "several as max,avg,min: one output each")
+    const Choices<PoolType> types = {{"max", PoolType::max}, {"avg", PoolType::avg},       {"mean", PoolType::avg},
+                                     {"min", PoolType::min}, {"median", PoolType::median}, {"mode", PoolType::mode},
+                                     {"lp", PoolType::lp},   {"sum", PoolType::sum}};
+    record_choices("--type", types);
+    app.add_option_function<std::vector<std::string>>(
+           "-t,--type",
+           [&o, types](const std::vector<std::string>& given) {
+               o.types.clear();
+               for (const std::string& s : given) o.types.push_back(*lookup(types, s));
+           },
+           "max, avg, min, median, mode (most frequent, ties to the smallest), lp, sum; "
+           "several as max,avg,min: one output each")
         ->type_name("TYPE[,TYPE...]")
         ->delimiter(',')
-        ->transform(choice<PoolType>("--type", {{"max", PoolType::max}, {"avg", PoolType::avg}, {"mean", PoolType::avg},
-                                      {"min", PoolType::min}, {"median", PoolType::median}, {"mode", PoolType::mode},
-                                      {"lp", PoolType::lp}, {"sum", PoolType::sum}}))
+        ->check(CLI::Validator(
+            [types](std::string& s) -> std::string {
+                return lookup(types, s) ? "" : "'" + s + "' is not one of " + spellings(types);
+            },
+            ""))
         ->default_str("max")
         ->group(pooling);
     app.add_option("--power", o.pool.power, "p of the lp norm (sum |x|^p)^(1/p), >= 1")
@@ -173,12 +200,11 @@ void setup_cli(CLI::App& app, Options& o) {
         add_extent(app, "--dilation", o.pool.dilation, 1, "spacing of the window's cells (default 1)"),
         app.add_flag("--count-pad", o.pool.count_pad,
                      "avg: padding counts as zeros in the divisor (PyTorch count_include_pad=True)"),
-        app.add_option("--border", o.pool.border,
-                       "padded cells: ignore (take no part, as TF), or fill with zero, replicate, reflect")
+        add_choice<Border>(app, "--border", o.pool.border,
+                           {{"ignore", Border::ignore}, {"zero", Border::zero}, {"replicate", Border::replicate},
+                            {"edge", Border::replicate}, {"reflect", Border::reflect}},
+                           "padded cells: ignore (take no part, as TF), or fill with zero, replicate, reflect")
             ->type_name("MODE")
-            ->transform(choice<Border>("--border", {{"ignore", Border::ignore}, {"zero", Border::zero},
-                                        {"replicate", Border::replicate}, {"edge", Border::replicate},
-                                        {"reflect", Border::reflect}}))
             ->default_str("ignore"),
     };
     for (auto* f : window_flags) {
@@ -189,15 +215,16 @@ void setup_cli(CLI::App& app, Options& o) {
     global->excludes(adaptive);
 
     const std::string values = "Values";
-    app.add_option("--round", o.pool.rounding, "integer results of averages: even (ties to even, np.rint) or up")
+    add_choice<Rounding>(app, "--round", o.pool.rounding, {{"even", Rounding::half_even}, {"up", Rounding::half_up}},
+                         "integer results of averages: even (ties to even, np.rint) or up")
         ->type_name("even|up")
-        ->transform(choice<Rounding>("--round", {{"even", Rounding::half_even}, {"up", Rounding::half_up}}))
         ->default_str("even")
         ->group(values);
-    app.add_option("--depth", o.pool.depth, "result depth: auto (the input's; f64 for sum), u8, s8, u16, s16, s32, f32, f64")
+    add_choice<int>(app, "--depth", o.pool.depth,
+                    {{"auto", -1}, {"u8", CV_8U}, {"s8", CV_8S}, {"u16", CV_16U}, {"s16", CV_16S}, {"s32", CV_32S},
+                     {"f32", CV_32F}, {"f64", CV_64F}},
+                    "result depth: auto (the input's; f64 for sum), u8, s8, u16, s16, s32, f32, f64")
         ->type_name("DEPTH")
-        ->transform(choice<int>("--depth", {{"auto", -1}, {"u8", CV_8U}, {"s8", CV_8S}, {"u16", CV_16U}, {"s16", CV_16S},
-                                 {"s32", CV_32S}, {"f32", CV_32F}, {"f64", CV_64F}}))
         ->default_str("auto")
         ->group(values);
 
@@ -215,11 +242,11 @@ void setup_cli(CLI::App& app, Options& o) {
             },
             ""))
         ->group(pre);
-    app.add_option("--interp", o.interp, "resize interpolation: auto, nearest, linear, area, cubic, lanczos")
+    add_choice<Interp>(app, "--interp", o.interp,
+                       {{"auto", Interp::automatic}, {"nearest", Interp::nearest}, {"linear", Interp::linear},
+                        {"area", Interp::area}, {"cubic", Interp::cubic}, {"lanczos", Interp::lanczos}},
+                       "resize interpolation: auto, nearest, linear, area, cubic, lanczos")
         ->type_name("MODE")
-        ->transform(choice<Interp>("--interp", {{"auto", Interp::automatic}, {"nearest", Interp::nearest},
-                                    {"linear", Interp::linear}, {"area", Interp::area}, {"cubic", Interp::cubic},
-                                    {"lanczos", Interp::lanczos}}))
         ->default_str("auto")
         ->group(pre);
 
@@ -228,9 +255,10 @@ void setup_cli(CLI::App& app, Options& o) {
                    "sobel-y, blur, laplacian, identity, or a kernel .csv/.npy")
         ->type_name("NAME|FILE")
         ->group(pre);
-    app.add_option("--filter-padding", o.filter_padding, "same (zeros, as Keras Conv2D padding='same') or valid")
+    add_choice<FilterPadding>(app, "--filter-padding", o.filter_padding,
+                              {{"same", FilterPadding::same}, {"valid", FilterPadding::valid}},
+                              "same (zeros, as Keras Conv2D padding='same') or valid")
         ->type_name("same|valid")
-        ->transform(choice<FilterPadding>("--filter-padding", {{"same", FilterPadding::same}, {"valid", FilterPadding::valid}}))
         ->default_str("same")
         ->group(pre);
     app.add_flag("--relu", o.relu, "then clamp negatives to 0 (detect), before pooling (condense)")->group(pre);
@@ -241,20 +269,14 @@ void setup_cli(CLI::App& app, Options& o) {
                    "side by side at one display height, titled, with pixel axes")
         ->type_name("FILE")
         ->group(pictures);
-    app.add_option("--colormap", o.colormap, "single-channel panels of the sheet: gray, magma, viridis, inferno, jet, ...")
-        ->type_name("NAME")
-        ->transform(CLI::Validator(
-            [](std::string& s) -> std::string {
-                const auto c = colormap_named(s);
-                if (!c) {
-                    std::string names;
-                    for (const auto& n : colormap_names()) names += (names.empty() ? "" : ", ") + n;
-                    return "'" + s + "' is not one of " + names;
-                }
-                s = std::to_string(int(*c));
-                return {};
-            },
-            ""))
+    add_parsed(
+        app, "--colormap", colormap_named, [&o](Colormap c) { o.colormap = c; },
+        "single-channel panels of the sheet: gray, magma, viridis, inferno, jet, ...", "NAME",
+        "a colormap (" + [] {
+            std::string names;
+            for (const auto& n : colormap_names()) names += (names.empty() ? "" : ", ") + n;
+            return names;
+        }() + ")")
         ->group(pictures);
     app.add_option_function<std::string>(
            "--range", [&o](const std::string& s) {
@@ -347,6 +369,15 @@ void setup_cli(CLI::App& app, Options& o) {
         ->group(batch);
 
     app.add_option("--completion", o.completion, "print a bash or zsh completion script")->group("");
+
+    // Settings a script keeps in a file: `size = "3x3"`, `type = "avg"`, one long flag name per
+    // line (TOML or INI). A key that is no flag is an error, not silently ignored.
+    app.set_config("--config", "", "read flags from FILE (TOML: long flag names as keys, e.g. type = \"avg\")")
+        ->type_name("FILE")
+        ->group(out);
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    app.add_flag("--print-config", o.print_config, "print the settings in effect, in --config's format, and exit")
+        ->group(out);
 
     app.add_flag("--dry-run", o.dry_run, "say what would be written and its size; decodes no pixels")->group(out);
     auto* verbose = app.add_flag("-v,--verbose", o.verbose, "more detail on stderr, and the codecs' own messages (-vv: even more)")->group(out);

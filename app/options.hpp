@@ -57,6 +57,7 @@ struct Options {
     bool batch = false;
 
     std::string completion;  // "bash" or "zsh": print that shell's completion script
+    bool print_config = false;
 };
 
 // Declares every flag with its name, placeholder, help, check and default, bound to `o`.

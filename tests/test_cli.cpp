@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "imgpool/filter.hpp"
@@ -441,4 +442,29 @@ TEST_CASE("cli: --max-pixels stops decompression bombs from the header, before d
     r = cli("e1.csv --output-size 20000x20000 --max-pixels 1M --print", dir.path.string());
     CHECK(r.code == 2);
     check_error_line(r, "--output-size: 20000x20000 is 400000000 pixels, over the limit of 1000000");
+}
+
+TEST_CASE("cli: --config keeps settings in a file; unknown keys are errors; --print-config reads back") {
+    test::TempDir dir;
+    test::write_text(dir / "e2.csv", kExample2);
+    test::write_text(dir / "avg.toml", "# 2x2 averages\ntype = \"avg\"\nsize = \"2\"\nprint = true\n");
+    test::Run r = cli("e2.csv --config avg.toml", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.out == "[[4.25 4.25]\n [4.25 3.5 ]]\n");
+    r = cli("e2.csv --config avg.toml -t max", dir.path.string());  // the command line wins
+    CHECK(r.out == "[[9. 7.]\n [8. 6.]]\n");
+    test::write_text(dir / "typo.toml", "tpye = \"avg\"\n");
+    r = cli("e2.csv --config typo.toml", dir.path.string());
+    CHECK(r.code == 2);
+    check_error_line(r, "--config: 'tpye' is not a flag");
+    // the printed settings are a config file that gives the same run
+    r = cli("e2.csv -t avg -k 2 -s 1 --border reflect -p 1 --config avg.toml --print-config", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.out.find("type=\"avg\"") != std::string::npos);
+    CHECK(r.out.find("print-config") == std::string::npos);
+    test::write_text(dir / "printed.toml", r.out);  // print = true came from avg.toml
+    const test::Run again = cli("e2.csv --config printed.toml", dir.path.string());
+    const test::Run direct = cli("e2.csv -t avg -k 2 -s 1 --border reflect -p 1 --print", dir.path.string());
+    CHECK(again.code == 0);
+    CHECK(again.out == direct.out);
 }

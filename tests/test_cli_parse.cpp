@@ -161,7 +161,7 @@ TEST_CASE("several types: each option must be usable by at least one of them") {
     CHECK(parse({"in.png", "-t", "max,max"}).rfind("--type: max is listed twice", 0) == 0);
     CHECK(parse({"in.png", "-t", "max,avg", "-o", "-"}).rfind("--output: -o - writes one result", 0) == 0);
     CHECK(parse({"in.png", "--colormap", "magma"}).rfind("--colormap: applies to --compare", 0) == 0);
-    CHECK(parse({"in.png", "--compare", "s.png", "--colormap", "nope"}).rfind("--colormap: 'nope' is not one of", 0) == 0);
+    CHECK(parse({"in.png", "--compare", "s.png", "--colormap", "nope"}).rfind("--colormap: 'nope' is not a colormap (", 0) == 0);
     CHECK(parse({"in.png", "--compare", "s.png", "--range", "5,1"}).rfind("--range: '5,1' needs LO < HI", 0) == 0);
     CHECK(parse({"in.png", "--repeat", "0"}).rfind("--repeat", 0) == 0);
     CHECK(parse({"in.png", "--filter-padding", "valid"}).rfind("--filter-padding: applies to --filter only", 0) == 0);
