@@ -330,7 +330,11 @@ TEST_CASE("properties: identity, ordering, constants, global = whole-image windo
                 PoolParams w = g;
                 w.scope = Scope::window;
                 w.window = {src.cols, src.rows};
-                CHECK(test::same(pool(src, g), pool(src, w)));
+                const cv::Mat a = pool(src, g), b = pool(src, w);
+                // float sums may be added in another order by different engines
+                const bool sums = (t == PoolType::avg || t == PoolType::lp) && (depth == CV_32F || depth == CV_64F);
+                if (sums) CHECK(test::max_rel_diff(a, b) <= 1e-6);
+                else CHECK(test::same(a, b));
             }
         }
     const cv::Mat constant(9, 7, CV_16UC3, cv::Scalar(5, 600, 65535));
