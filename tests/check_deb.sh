@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the .deb with CPack and installs it as a user would, with apt-get resolving its
+# dependencies from Debian; then runs the installed program and removes the package.
+# It changes the system, so it runs only as root in CI (CI=true); otherwise it is skipped.
+set -euo pipefail
+build=$1
+if [ "$(id -u)" -ne 0 ] || [ "${CI:-}" != "true" ]; then
+  echo "skipped: installs a package (runs as root with CI=true)"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"; apt-get remove -y -qq imgpool >/dev/null 2>&1 || true' EXIT
+(cd "$work" && cpack --config "$build/CPackConfig.cmake" -G DEB >/dev/null)
+deb=$(ls "$work"/imgpool_*.deb)
+dpkg-deb --info "$deb" | grep -q "Depends: .*libopencv" || { echo "the package lists no OpenCV dependency"; exit 1; }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
+/usr/bin/imgpool --version | grep -q "^imgpool "
+man -w imgpool >/dev/null
+echo "deb: ok ($(basename "$deb"))"
