@@ -135,6 +135,8 @@ Outcome process(const Options& o) {
         throw Failure{io_failure, input_name(o), e.what()};
     }
 
+    if (out.info.pages > 1)
+        spdlog::warn("{}: warning: {} pages; pooling the first", input_name(o), out.info.pages);
     // Every flag is checked against the header before any pixel is decoded.
     check_pixels(o, {out.info.width, out.info.height}, input_name(o), "");
     const cv::Mat kernel = o.filter.empty() ? cv::Mat() : load_kernel(o.filter);

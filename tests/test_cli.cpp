@@ -468,3 +468,14 @@ TEST_CASE("cli: --config keeps settings in a file; unknown keys are errors; --pr
     CHECK(again.code == 0);
     CHECK(again.out == direct.out);
 }
+
+TEST_CASE("cli: a multi-page TIFF says which page it pools") {
+    test::TempDir dir;
+    std::vector<cv::Mat> pages;
+    for (int i = 0; i < 3; ++i) pages.push_back(cv::Mat(8, 8, CV_8U, cv::Scalar(10 + 40 * i)));
+    REQUIRE(cv::imwritemulti(dir / "multi.tif", pages));
+    const test::Run r = cli("multi.tif -k 8 --print", dir.path.string());
+    CHECK(r.code == 0);
+    CHECK(r.out == "[[10]]\n");  // the first page
+    CHECK(r.err == "imgpool: multi.tif: warning: 3 pages; pooling the first\n");
+}

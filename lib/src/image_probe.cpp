@@ -3,6 +3,7 @@
 // channels were checked against OpenCV 4.6 with hand-made files of every variant;
 // rare variants whose outcome depends on OpenCV internals are decoded instead.
 #include <climits>
+#include <set>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
@@ -220,6 +221,21 @@ int tiff_depth(std::uint32_t bits, std::uint32_t sample_format) {
     return -1;
 }
 
+// The number of images in a classic TIFF's IFD chain, walked with bounds and loop checks.
+int tiff_pages(const ByteView& file) {
+    const bool little = file.matches(0, "II"sv);
+    auto u16 = [&](std::size_t at) { return little ? file.le16(at) : file.be16(at); };
+    auto u32 = [&](std::size_t at) { return little ? file.le32(at) : file.be32(at); };
+    int pages = 0;
+    std::set<std::uint32_t> seen;
+    for (std::uint32_t at = u32(4); at != 0 && file.has(at, 2) && seen.insert(at).second && pages < 100000; ++pages) {
+        const std::size_t next = std::size_t(at) + 2 + std::size_t(u16(at)) * 12;
+        if (!file.has(next, 4)) return pages + 1;
+        at = u32(next);
+    }
+    return std::max(pages, 1);
+}
+
 Info probe_tiff(const Bytes& data) {
     const ByteView file(data);
     if (!file.matches(0, "II*\0"sv) && !file.matches(0, "MM\0*"sv)) return by_decoding(Format::tiff, data);  // BigTIFF
@@ -234,7 +250,9 @@ Info probe_tiff(const Bytes& data) {
     const bool rgb = *photometric == 2 && (spp == 3 || spp == 4) && depth != CV_32S && depth != CV_64F;
     if (depth < 0 || !(gray || rgb)) return by_decoding(Format::tiff, data);
     // OpenCV applies the Orientation tag while decoding, so it is reported here too.
-    return image_info(Format::tiff, *width, *height, int(spp), depth, detail::file_orientation(Format::tiff, file));
+    Info info = image_info(Format::tiff, *width, *height, int(spp), depth, detail::file_orientation(Format::tiff, file));
+    info.pages = tiff_pages(file);
+    return info;
 }
 
 // ---- GIF ----

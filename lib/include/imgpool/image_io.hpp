@@ -29,6 +29,7 @@ struct Info {
     int width = 0, height = 0, channels = 0;
     int depth = CV_8U;  // cv depth of the decoded pixels
     int orientation = 1;  // EXIF orientation 1..8 (already applied to width/height)
+    int pages = 1;        // TIFF pages (images in the IFD chain); decode() reads the first
 };
 
 // Reads only the header (csv is parsed whole). Throws IoError.
