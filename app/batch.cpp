@@ -283,6 +283,7 @@ int run_batch(const Options& o, const std::vector<Job>& jobs) {
                 const std::string line = record(job, status, out ? &*out : nullptr, error, ms).dump() + "\n";
                 const std::lock_guard<std::mutex> lock(json_mutex);
                 std::cout << line << std::flush;
+                if (!std::cout) halt = true;  // nobody reads the records any more: stop starting files
             }
         }
     };
@@ -306,6 +307,10 @@ int run_batch(const Options& o, const std::vector<Job>& jobs) {
                   << std::flush;
     }
     if (stop_requested()) return stop_exit_code();
+    if (o.json && !std::cout) {
+        report_error("stdout: write failed");
+        return io_failure;
+    }
     return tally.failed ? io_failure : ok;
 }
 

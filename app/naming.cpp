@@ -59,6 +59,8 @@ std::string operation_tag(const Options& o, const PoolParams& p) {
     if (o.repeat > 1) tag += "-x" + std::to_string(o.repeat);
     if (o.grayscale) tag += "-gray";
     if (o.resize) tag += "-r" + to_text(*o.resize);
+    static const char* const interps[] = {"", "-nearest", "-linear", "-area", "-cubic", "-lanczos"};
+    if (o.resize) tag += interps[int(o.interp)];
     if (!o.filter.empty()) tag += "-f" + std::filesystem::path(o.filter).stem().string();
     if (!o.filter.empty() && o.filter_padding == FilterPadding::valid) tag += "-fvalid";
     if (o.relu) tag += "-relu";

@@ -12,7 +12,7 @@ namespace imgpool::cli {
 // then, only for settings that differ from the defaults, in this order:
 //   -same | -p<N|WxH|L,T,R,B>, -d<dilation>, -ceil, -countpad, -zero|-replicate|-reflect,
 //   -up (rounding), -pow<P>, -<depth> (u8, f32...), -x<repeat>,
-//   -gray, -r<WxH> (resize), -f<filter>, -fvalid, -relu
+//   -gray, -r<WxH> (resize) and its -<interp> if not auto, -f<filter>, -fvalid, -relu
 // so that runs with different settings never share a name. `ext` includes its dot.
 std::string default_output_name(const Options& o, const PoolParams& p, const std::string& ext);
 

@@ -398,7 +398,11 @@ static bool is_glob(const std::string& s) {
 void finish_options(const CLI::App& app, Options& o) {
     auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
     if (o.inputs.empty() && o.files_from.empty()) throw CLI::RequiredError("INPUT");
-    o.batch = o.inputs.size() > 1 || !o.files_from.empty() ||
+    // -o naming a directory (existing, or written with a trailing /) is a batch run too, so
+    // `xargs imgpool -o DIR` works when xargs passes a single file.
+    const bool output_dir = !o.output.empty() && o.output != "-" &&
+                            (o.output.back() == '/' || std::filesystem::is_directory(o.output));
+    o.batch = o.inputs.size() > 1 || !o.files_from.empty() || output_dir ||
               std::any_of(o.inputs.begin(), o.inputs.end(),
                           [](const std::string& s) { return std::filesystem::is_directory(s) || is_glob(s); });
     if (!o.batch) o.input = o.inputs[0];

@@ -19,6 +19,9 @@ void watch_signals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // A closed pipe (`imgpool ... --json | head -1`) is a failed write to report, not a
+    // death mid-write that would leave a temporary file behind.
+    std::signal(SIGPIPE, SIG_IGN);
     std::thread([set] {
         for (;;) {
             int sig = 0;

@@ -204,3 +204,23 @@ TEST_CASE("batch: interrupted with SIGINT, no partial or temp file; a re-run fin
     CHECK(json_lines(rest.out).back()["skipped"] == partial.size());
     CHECK(files_under(dir.path / "out").size() == 40);
 }
+
+TEST_CASE("batch: one input with -o DIR/ is a batch run; a closed stdout stops it without temp files") {
+    test::TempDir dir;
+    make_tree(dir.path);
+    CHECK(cli("data/one.png -o single/ -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "single") == std::set<std::string>{"one.max-2x2-s2x2.png"});
+    fs::create_directories(dir.path / "existing");
+    CHECK(cli("data/one.png -o existing -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "existing") == std::set<std::string>{"one.max-2x2-s2x2.png"});
+    // `| head -1` closes the pipe after one record: no process death mid-write
+    fs::create_directories(dir.path / "many");
+    const cv::Mat img = noise(200, 200, CV_8UC3, 3);
+    for (int i = 0; i < 30; ++i) cv::imwrite((dir.path / ("many/m" + std::to_string(i) + ".png")).string(), img);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const std::string cmd = "cd '" + dir.path.string() + "' && '" IMGPOOL_BIN "' many -o piped -j 2 -q --json -t median -k 3 -s 1 | head -1 >/dev/null";
+        std::system(cmd.c_str());
+        for (const std::string& f : files_under(dir.path / "piped")) CHECK(fs::path(f).filename().string()[0] != '.');
+        fs::remove_all(dir.path / "piped");
+    }
+}

@@ -84,6 +84,7 @@ TEST_CASE("default output name: <stem>.<type>-<W>x<H>-s<W>x<H>.<ext>, plus what 
     CHECK(name({"-t", "lp", "--power", "3"}) == "dir/cat.lp-2x2-s2x2-pow3.png");
     CHECK(name({"--grayscale", "--resize", "224x224", "--filter", "edge", "--relu"}) ==
           "dir/cat.max-2x2-s2x2-gray-r224x224-fedge-relu.png");
+    CHECK(name({"--resize", "224x224", "--interp", "lanczos"}) == "dir/cat.max-2x2-s2x2-r224x224-lanczos.png");
     // every setting that changes the result changes the name
     CHECK(name({"--dilation", "2"}) != name({}));
 }
