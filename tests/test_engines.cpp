@@ -87,3 +87,467 @@ TEST_CASE("engines: random windows, strides, padding, borders, dilation as the g
     }
     CHECK(checked > 300);
 }
+
+// ---- The 2x2 stride-2 engine (lib/src/pool_2x2.cpp): bit-identical to the generic engine,
+// floats included (same summation order, NaN rule and sign of zero), on each of its code
+// paths (AVX-512, AVX2, scalar; IMGPOOL_2X2_ISA caps the choice).
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <vector>
+
+namespace {
+
+bool same_bits(const cv::Mat& a, const cv::Mat& b) {
+    if (a.size() != b.size() || a.type() != b.type()) return false;
+    for (int y = 0; y < a.rows; ++y)
+        if (std::memcmp(a.ptr(y), b.ptr(y), size_t(a.cols) * a.elemSize()) != 0) return false;
+    return true;
+}
+
+// Selects the engine's code path for a scope: "" the widest the CPU has (AVX-512 or AVX2),
+// "avx2", or "scalar" (the portable loops, as after cv::setUseOptimized(false)).
+struct Isa {
+    explicit Isa(const char* cap) {
+        if (*cap) ::setenv("IMGPOOL_2X2_ISA", cap, 1);
+    }
+    ~Isa() { ::unsetenv("IMGPOOL_2X2_ISA"); }
+    Isa(const Isa&) = delete;
+    Isa& operator=(const Isa&) = delete;
+};
+const char* const kIsas[] = {"", "avx2", "scalar"};
+
+// Random samples; floats get a share of NaN (both signs, a payload), infinities, signed
+// zeros, extremes, subnormals and values far apart (where the summation order shows).
+cv::Mat image_2x2(std::mt19937& rng, cv::Size size, int depth, int cn) {
+    cv::Mat m(size, CV_MAKETYPE(depth, cn));
+    cv::theRNG().state = rng();
+    if (depth != CV_32F) {
+        cv::randu(m, 0, depth == CV_8U ? 256 : 65536);
+        if (rng() % 3 == 0) m.setTo(depth == CV_8U ? 255 : 65535, m > (depth == CV_8U ? 200 : 50000));  // ties, extremes
+        return m;
+    }
+    cv::randn(m.reshape(1), 0, 100);
+    float payload_nan = std::numeric_limits<float>::quiet_NaN();
+    const std::uint32_t bits = 0xffc12345u;  // a negative NaN with a payload
+    std::memcpy(&payload_nan, &bits, sizeof bits);
+    const float special[] = {std::numeric_limits<float>::quiet_NaN(), payload_nan, INFINITY, -INFINITY, 0.0f, -0.0f,
+                             std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
+                             std::numeric_limits<float>::denorm_min(), 1e30f, 1e-30f, -1e30f};
+    const int per = int(rng() % 4);  // 0: none; else about 1 in 2^per samples
+    for (int y = 0; y < m.rows && per; ++y) {
+        float* row = m.ptr<float>(y);
+        for (int i = 0; i < m.cols * cn; ++i)
+            if (rng() % (1u << per) == 0) row[i] = special[rng() % std::size(special)];
+    }
+    return m;
+}
+
+void check_2x2(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    REQUIRE(detail::pool_2x2(src, p, result_depth(src.depth(), p), fast));
+    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+    CHECK(same_bits(fast, generic));
+    CHECK(same_bits(pool(src, p), generic));
+}
+
+}  // namespace
+
+TEST_CASE("engines: 2x2 engine, every type, depth, channel count and rounding, bit for bit") {
+    std::mt19937 rng(2024);
+    for (const char* isa : kIsas) {
+        const Isa guard(isa);
+        for (int depth : {CV_8U, CV_16U, CV_32F})
+            for (int cn : {1, 2, 3, 4, 5})
+                for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum})
+                    for (Rounding r : {Rounding::half_even, Rounding::half_up})
+                        for (cv::Size size : {cv::Size(2, 2), cv::Size(3, 3), cv::Size(66, 2), cv::Size(131, 17),
+                                              cv::Size(257, 6), cv::Size(64, 65)}) {
+                            if (r == Rounding::half_up && t != PoolType::avg) continue;
+                            PoolParams p;
+                            p.type = t;
+                            p.rounding = r;
+                            INFO(to_string(t) << " depth " << depth << " cn " << cn << " round " << int(r) << " "
+                                              << size << " isa '" << isa << "'");
+                            check_2x2(image_2x2(rng, size, depth, cn), p);
+                        }
+    }
+}
+
+TEST_CASE("engines: 2x2 engine on large images, odd sizes dropping the last row and column") {
+    std::mt19937 rng(7);
+    for (cv::Size size : {cv::Size(1920, 1080), cv::Size(1921, 1081), cv::Size(1023, 769)})
+        for (int depth : {CV_8U, CV_16U, CV_32F})
+            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum}) {
+                const int cn = size.width == 1920 ? 3 : depth == CV_8U ? 4 : 1;
+                PoolParams p;
+                p.type = t;
+                p.rounding = depth == CV_8U ? Rounding::half_up : Rounding::half_even;
+                INFO(to_string(t) << " depth " << depth << " cn " << cn << " " << size);
+                const cv::Mat src = image_2x2(rng, size, depth, cn);
+                for (const char* isa : kIsas) {
+                    const Isa guard(isa);
+                    INFO("isa '" << isa << "'");
+                    check_2x2(src, p);
+                }
+                // Several threads give the same bytes as one.
+                const int threads = cv::getNumThreads();
+                cv::setNumThreads(1);
+                const cv::Mat one = pool(src, p);
+                cv::setNumThreads(threads);
+                CHECK(same_bits(one, pool(src, p)));
+            }
+}
+
+TEST_CASE("engines: 2x2 engine, signed zeros, NaN and infinities as max_element and the double sum") {
+    const float nz = -0.0f, pz = 0.0f, inf = INFINITY, nan = std::numeric_limits<float>::quiet_NaN();
+    auto run = [](PoolType t, std::vector<float> cells, const char* isa) {
+        const Isa guard(isa);
+        // The window repeated over 16 outputs per row, so the vector loops see it too.
+        cv::Mat src(2, 64, CV_32FC1);
+        for (int x = 0; x < 64; ++x) src.at<float>(0, x) = cells[size_t(x % 2)], src.at<float>(1, x) = cells[2 + size_t(x % 2)];
+        PoolParams p;
+        p.type = t;
+        cv::Mat out;
+        REQUIRE(detail::pool_2x2(src, p, result_depth(CV_32F, p), out));
+        CHECK(same_bits(out, detail::pool_generic(detail::make_plan(src, p), p)));
+        return out.depth() == CV_64F ? out.at<double>(0, 31) : double(out.at<float>(0, 31));
+    };
+    for (const char* isa : kIsas) {
+        INFO("isa '" << isa << "'");
+        CHECK(std::signbit(run(PoolType::max, {nz, pz, -1, -2}, isa)));   // the first of the equal maxima
+        CHECK(!std::signbit(run(PoolType::max, {pz, nz, -1, -2}, isa)));
+        CHECK(std::signbit(run(PoolType::max, {-1, nz, pz, -2}, isa)));
+        CHECK(std::signbit(run(PoolType::min, {1, nz, 2, pz}, isa)));
+        CHECK(!std::signbit(run(PoolType::min, {1, 2, pz, nz}, isa)));
+        CHECK(!std::signbit(run(PoolType::avg, {nz, nz, nz, nz}, isa)));  // 0 + -0 = +0
+        CHECK(!std::signbit(run(PoolType::sum, {nz, nz, nz, nz}, isa)));
+        CHECK(std::isnan(run(PoolType::max, {1, nan, 2, 3}, isa)));
+        CHECK(std::isnan(run(PoolType::min, {1, 2, 3, nan}, isa)));
+        CHECK(std::isnan(run(PoolType::avg, {inf, -inf, 1, 1}, isa)));
+        CHECK(run(PoolType::max, {-inf, -inf, -inf, -inf}, isa) == -inf);
+        CHECK(run(PoolType::avg, {inf, 1, 2, 3}, isa) == inf);
+        // Summed in double in row-major order: 1e30 + 1 - 1e30 + 1 = 1, not 2 nor 0.
+        CHECK(run(PoolType::sum, {1e30f, 1, -1e30f, 1}, isa) == 1);
+        // 3 * FLT_MAX overflows float but not double: the average is exact.
+        const float big = std::numeric_limits<float>::max();
+        CHECK(run(PoolType::avg, {big, big, big, big}, isa) == double(big));
+    }
+}
+
+TEST_CASE("engines: 2x2 engine takes its cases and leaves the rest") {
+    const cv::Mat even(8, 10, CV_8UC3, cv::Scalar::all(7)), odd(9, 11, CV_32FC1, cv::Scalar::all(1));
+    auto takes = [](const cv::Mat& src, const PoolParams& p) {
+        cv::Mat out;
+        return detail::pool_2x2(src, p, result_depth(src.depth(), p), out);
+    };
+    PoolParams p;
+    CHECK(takes(even, p));
+    CHECK(takes(odd, p));
+    p.stride = {2, 2};
+    CHECK(takes(even, p));
+    p.ceil_mode = true;
+    CHECK(takes(even, p));  // even sizes: no partial window
+    CHECK_FALSE(takes(odd, p));
+    p.ceil_mode = false;
+    p.padding = Padding::tf_same();
+    CHECK(takes(even, p));  // SAME pads nothing on even sizes
+    CHECK_FALSE(takes(odd, p));
+    p.padding = Padding::explicit_(0, 0, 1, 0);
+    CHECK_FALSE(takes(even, p));
+    p.padding = Padding::valid();
+    for (auto change : std::vector<std::function<void(PoolParams&)>>{
+             [](PoolParams& q) { q.stride = {1, 1}; }, [](PoolParams& q) { q.window = {3, 3}; },
+             [](PoolParams& q) { q.window = {2, 1}; }, [](PoolParams& q) { q.dilation = {2, 2}; },
+             [](PoolParams& q) { q.type = PoolType::median; }, [](PoolParams& q) { q.type = PoolType::lp; },
+             [](PoolParams& q) { q.depth = CV_32F; }, [](PoolParams& q) { q.scope = Scope::global; }}) {
+        PoolParams q = p;
+        change(q);
+        CHECK_FALSE(takes(even, q));
+    }
+    CHECK_FALSE(takes(cv::Mat(4, 4, CV_8SC1, cv::Scalar::all(1)), p));
+    CHECK_FALSE(takes(cv::Mat(4, 4, CV_64FC1, cv::Scalar::all(1)), p));
+    // cv::setUseOptimized(false) selects the portable loops, with the same results.
+    {
+        std::mt19937 r(5);
+        const cv::Mat src = image_2x2(r, {70, 9}, CV_32F, 3);
+        PoolParams avg;
+        avg.type = PoolType::avg;
+        const cv::Mat fast = pool(src, avg);
+        cv::setUseOptimized(false);
+        const cv::Mat portable = pool(src, avg);
+        cv::setUseOptimized(true);
+        CHECK(same_bits(fast, portable));
+    }
+    // A region of a larger image (rows not contiguous).
+    std::mt19937 rng(3);
+    const cv::Mat big = image_2x2(rng, {300, 40}, CV_8U, 3);
+    for (PoolType t : {PoolType::max, PoolType::avg}) {
+        p.type = t;
+        check_2x2(big(cv::Rect(3, 5, 201, 31)), p);
+    }
+}
+
+// ---- The separable engine (lib/src/separable.cpp): rows, then columns, with van Herk /
+// Gil-Werman and prefix sums where windows overlap. Every integer result and every
+// max/min equals the generic engine's exactly, float sums to float precision; both of
+// its code paths (AVX2 when the CPU has it, the portable loops after
+// cv::setUseOptimized(false)), and one thread or several, give the same.
+#include <algorithm>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct SepOptimized {  // restores cv::useOptimized() on scope exit
+    explicit SepOptimized(bool on) : was(cv::useOptimized()) { cv::setUseOptimized(on); }
+    ~SepOptimized() { cv::setUseOptimized(was); }
+    SepOptimized(const SepOptimized&) = delete;
+    SepOptimized& operator=(const SepOptimized&) = delete;
+    bool was;
+};
+
+cv::Mat sep_pool(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat out;
+    REQUIRE(detail::pool_separable(detail::make_plan(src, p), p, out));
+    return out;
+}
+
+void sep_compare(const cv::Mat& fast, const cv::Mat& generic, const PoolParams& p) {
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    const bool exact = (fast.depth() != CV_32F && fast.depth() != CV_64F) || p.type == PoolType::max ||
+                       p.type == PoolType::min;
+    if (exact) CHECK(test::same(fast, generic));
+    else CHECK(test::max_rel_diff(fast, generic) <= (fast.depth() == CV_32F ? 2e-6 : 1e-12));
+}
+
+// The separable engine, on both code paths, against the generic engine.
+void sep_check(const cv::Mat& src, const PoolParams& p) {
+    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+    for (bool optimized : {true, false}) {
+        const SepOptimized guard(optimized);
+        INFO("optimized " << optimized);
+        sep_compare(sep_pool(src, p), generic, p);
+    }
+}
+
+// Floats with NaN and infinities of both signs here and there.
+cv::Mat sep_image(std::mt19937& rng, cv::Size size, int depth, int cn, int specials) {
+    cv::Mat m = random_image(rng, size, depth, cn);
+    cv::Mat flat = m.reshape(1);
+    const double values[] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < specials && (depth == CV_32F || depth == CV_64F); ++i) {
+        const int y = int(rng() % unsigned(flat.rows)), x = int(rng() % unsigned(flat.cols));
+        const double v = values[rng() % 3];
+        if (depth == CV_32F) flat.at<float>(y, x) = float(v);
+        else flat.at<double>(y, x) = v;
+    }
+    return m;
+}
+
+std::string sep_describe(const PoolParams& p, const cv::Mat& src) {
+    std::ostringstream s;
+    s << to_string(p.type) << " window " << p.window.w << "x" << p.window.h << " stride " << p.stride.w << "x"
+      << p.stride.h << " dilation " << p.dilation.w << "x" << p.dilation.h << " padding "
+      << (p.padding.same ? "same" : "") << p.padding.left << "," << p.padding.top << "," << p.padding.right << ","
+      << p.padding.bottom << " border " << int(p.border) << " ceil " << p.ceil_mode << " count_pad " << p.count_pad
+      << " round " << int(p.rounding) << " depth " << src.depth() << "->" << p.depth << " cn " << src.channels()
+      << " " << src.size();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("engines: separable, stride 1 with large windows, clipped edges, dilation, count-pad") {
+    std::mt19937 rng(31);
+    const Extent windows[] = {{15, 15}, {31, 3}, {3, 31}, {63, 63}, {40, 1}, {1, 40}, {17, 6}, {5, 9}};
+    const PoolType types[] = {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum, PoolType::lp};
+    const int depths[] = {CV_8U, CV_8S, CV_16U, CV_16S, CV_32S, CV_32F, CV_64F};
+    int checked = 0;
+    for (Extent w : windows)
+        for (PoolType t : types)
+            for (int trial = 0; trial < 5; ++trial) {
+                PoolParams p;
+                p.type = t;
+                p.window = w;
+                p.stride = {1, 1};
+                const bool big = w.w * w.h > 1000;  // 63x63: few cases, generic is slow there
+                if (trial == 1) p.dilation = {2 + int(rng() % 2), 2 + int(rng() % 2)};
+                if (trial >= 2 || rng() % 2) {
+                    if (rng() % 3 == 0) p.padding = Padding::tf_same();
+                    else p.padding = Padding::explicit_(int(rng() % 20), int(rng() % 9), int(rng() % 25), int(rng() % 30));
+                    p.border = Border(rng() % 4);
+                    p.ceil_mode = !p.padding.same && rng() % 2;
+                    p.count_pad = t == PoolType::avg && p.border == Border::ignore && rng() % 2;
+                }
+                p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+                if (rng() % 4 == 0) p.depth = depths[rng() % 7];
+                const int depth = big && trial > 0 ? CV_8U : depths[rng() % 7];
+                const cv::Mat src = sep_image(rng, {100, 80}, depth, big ? 1 : 1 + int(rng() % 4), 12);
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;  // e.g. reflect padding as large as the image
+                }
+                INFO(sep_describe(p, src));
+                cv::Mat out;
+                if (!detail::pool_separable(detail::make_plan(src, p), p, out)) continue;  // checked below
+                sep_check(src, p);
+                ++checked;
+            }
+    CHECK(checked > 90);
+}
+
+TEST_CASE("engines: separable, NaN and infinities in float windows") {
+    std::mt19937 rng(32);
+    for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum, PoolType::lp})
+        for (int depth : {CV_32F, CV_64F})
+            for (Extent w : {Extent{2, 2}, Extent{9, 9}, Extent{25, 4}})
+                for (int stride : {1, 3}) {
+                    PoolParams p;
+                    p.type = t;
+                    p.window = w;
+                    p.stride = {stride, stride};
+                    p.padding = Padding::tf_same();
+                    const cv::Mat src = sep_image(rng, {90, 70}, depth, 1 + int(rng() % 3), 40);
+                    INFO(sep_describe(p, src));
+                    sep_check(src, p);
+                }
+}
+
+TEST_CASE("engines: separable, integer averages round exactly, ties included") {
+    // Few distinct values make ties common; every divisor from 2 to 300 cells, and some
+    // beyond, in each depth's range (the 16-bit, float and double divisions).
+    std::mt19937 rng(33);
+    for (int depth : {CV_8U, CV_8S, CV_16U, CV_16S, CV_32S})
+        for (int cells = 2; cells <= 300; cells += depth == CV_8U ? 1 : 7) {
+            PoolParams p;
+            p.type = PoolType::avg;
+            const int kw = 1 + int(rng() % unsigned(std::min(cells, 20)));
+            p.window = {kw, std::max(1, cells / kw)};
+            p.stride = {1 + int(rng() % 2), 1};
+            p.rounding = cells % 2 ? Rounding::half_up : Rounding::half_even;
+            if (rng() % 3 == 0) {
+                p.padding = Padding::symmetric(int(rng() % 4));
+                p.count_pad = rng() % 2;
+            }
+            cv::Mat src(60, 50, CV_MAKETYPE(depth, 1 + int(rng() % 3)));
+            cv::theRNG().state = rng();
+            const double lo = depth == CV_8U || depth == CV_16U ? 0 : -3;
+            cv::randu(src, lo, lo + 4);  // values lo .. lo+3
+            if (rng() % 2) src.setTo(cv::Scalar::all(depth == CV_8U ? 255 : depth == CV_16U ? 65535 : 127), src > lo + 2);
+            try {
+                validate(p, src.size());
+            } catch (const imgpool::Error&) {
+                continue;  // a window wholly in the padding
+            }
+            INFO(sep_describe(p, src));
+            sep_check(src, p);
+        }
+    for (Extent w : {Extent{63, 63}, Extent{200, 3}, Extent{17, 16}, Extent{16, 16}})
+        for (int depth : {CV_8U, CV_16U})
+            for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+                PoolParams p;
+                p.type = PoolType::avg;
+                p.window = w;
+                p.stride = {1, 1};
+                p.rounding = r;
+                cv::Mat src(w.h + 9, w.w + 12, CV_MAKETYPE(depth, 2));
+                cv::theRNG().state = rng();
+                cv::randu(src, 0, 2);
+                if (depth == CV_16U) src *= 65535;
+                INFO(sep_describe(p, src));
+                sep_check(src, p);
+            }
+}
+
+TEST_CASE("engines: separable, adaptive bins smaller and larger than the input, global") {
+    std::mt19937 rng(34);
+    for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum, PoolType::lp})
+        for (Extent out : {Extent{7, 5}, Extent{45, 1}, Extent{130, 97}, Extent{1, 1}})
+            for (int depth : {CV_8U, CV_16S, CV_32F}) {
+                PoolParams p;
+                p.type = t;
+                p.scope = out == Extent{1, 1} ? Scope::global : Scope::adaptive;
+                p.output_size = out;
+                const cv::Mat src = sep_image(rng, {60 + int(rng() % 40), 40 + int(rng() % 30)}, depth, 3, 2);
+                INFO(sep_describe(p, src) << " adaptive " << out.w << "x" << out.h);
+                sep_check(src, p);
+            }
+}
+
+TEST_CASE("engines: separable, 1920x1080 RGB, stride 1, 3x3 and 63x63, against generic on crops") {
+    // The generic engine is too slow for the whole image with 63x63 windows: it pools crops
+    // of the input, whose outputs are the matching crops of the whole result.
+    std::mt19937 rng(35);
+    cv::Mat src(1080, 1920, CV_8UC3);
+    cv::theRNG().state = rng();
+    cv::randu(src, 0, 256);
+    src(cv::Rect(600, 300, 400, 300)).setTo(cv::Scalar(9, 200, 255));  // flat areas: ties everywhere
+    const int threads = cv::getNumThreads();
+    for (int k : {3, 63})
+        for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum}) {
+            PoolParams p;
+            p.type = t;
+            p.window = {k, k};
+            p.stride = {1, 1};
+            p.rounding = t == PoolType::avg && k == 3 ? Rounding::half_up : Rounding::half_even;
+            INFO(std::string(to_string(t)) << " " << k << "x" << k);
+            const cv::Mat whole = pool(src, p);
+            REQUIRE(whole.size() == cv::Size(1920 - k + 1, 1080 - k + 1));
+            for (cv::Point at : {cv::Point(0, 0), cv::Point(1920 - k + 1 - 48, 1080 - k + 1 - 32), cv::Point(570, 280),
+                                 cv::Point(911, 517)}) {
+                const cv::Rect out(at, cv::Size(48, 32));
+                const cv::Mat crop = src(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
+                INFO("crop at " << at);
+                CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
+            }
+            cv::setNumThreads(1);
+            const cv::Mat one = pool(src, p);
+            cv::setNumThreads(threads);
+            CHECK(test::same(one, whole));
+        }
+}
+
+TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the rest") {
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3)), f32(20, 30, CV_32FC1, cv::Scalar::all(0.5));
+    auto takes = [](const cv::Mat& src, const PoolParams& p) {
+        cv::Mat out;
+        return detail::pool_separable(detail::make_plan(src, p), p, out);
+    };
+    PoolParams p;
+    p.window = {3, 3};
+    for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum, PoolType::lp}) {
+        p.type = t;
+        CHECK(takes(u8, p));
+        CHECK(takes(f32, p));
+    }
+    p.type = PoolType::median;
+    CHECK_FALSE(takes(u8, p));
+    p.type = PoolType::mode;
+    CHECK_FALSE(takes(u8, p));
+    // Float sums stored as integers, and inexact |x|^p sums stored as integers, would round
+    // as generic's summation order does: the generic engine keeps them.
+    p.type = PoolType::avg;
+    p.depth = CV_8U;
+    CHECK_FALSE(takes(f32, p));
+    p.type = PoolType::lp;
+    p.power = 3;
+    CHECK_FALSE(takes(u8, p));
+    p.depth = CV_32F;
+    CHECK(takes(u8, p));
+    // A region of a larger image (rows not contiguous).
+    std::mt19937 rng(36);
+    const cv::Mat big = random_image(rng, {300, 200}, CV_8U, 3);
+    for (PoolType t : {PoolType::max, PoolType::avg}) {
+        PoolParams q;
+        q.type = t;
+        q.window = {21, 5};
+        q.stride = {1, 1};
+        sep_check(big(cv::Rect(7, 9, 251, 150)), q);
+    }
+}

@@ -1,0 +1,269 @@
+// imgpool against the OpenCV calls that do the same job, on a 3840x2160 image in memory,
+// at 1 and 2 threads (cv::setNumThreads). Every row reports the input bytes it processed
+// per second, so rows compare as ratios: bench/ratios.py prints them.
+//
+// Names are "<case>/<impl>/threads:<n>"; impl is imgpool, opencv or read (the ceilings:
+// read_* only loads the image's bytes; quarter_* also writes a quarter-size output, the
+// memory traffic of 2x2 pooling without its arithmetic).
+#include <benchmark/benchmark.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include "imgpool/pool.hpp"
+
+namespace {
+
+using imgpool::PoolParams;
+using imgpool::PoolType;
+
+const cv::Mat& image_u8() {
+    static const cv::Mat m = [] {
+        cv::Mat x(2160, 3840, CV_8UC3);
+        cv::theRNG().state = 1;
+        cv::randu(x, 0, 256);
+        return x;
+    }();
+    return m;
+}
+
+const cv::Mat& image_f32() {
+    static const cv::Mat m = [] {
+        cv::Mat x;
+        image_u8().convertTo(x, CV_32F, 1.0 / 255);
+        return x;
+    }();
+    return m;
+}
+
+double bytes_of(const cv::Mat& m) { return double(m.total()) * double(m.elemSize()); }
+
+// The bandwidth ceiling: loads every byte once (32 bytes at a time where AVX2 allows; a
+// scalar loop reads slower than the memory can deliver here) and ORs them together.
+// Split over the threads like the others.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) std::uint64_t or_bytes_avx2(const unsigned char* p, std::size_t n) {
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;
+    std::size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        x0 = _mm256_or_si256(x0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+        x1 = _mm256_or_si256(x1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+        x2 = _mm256_or_si256(x2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+        x3 = _mm256_or_si256(x3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+    }
+    const __m256i x = _mm256_or_si256(_mm256_or_si256(x0, x1), _mm256_or_si256(x2, x3));
+    std::uint64_t all = std::uint64_t(_mm256_extract_epi64(x, 0) | _mm256_extract_epi64(x, 1) |
+                                      _mm256_extract_epi64(x, 2) | _mm256_extract_epi64(x, 3));
+    for (; i < n; ++i) all |= p[i];
+    return all;
+}
+#endif
+
+std::uint64_t or_bytes(const unsigned char* p, std::size_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) return or_bytes_avx2(p, n);
+#endif
+    std::uint64_t all = 0;
+    for (std::size_t i = 0; i < n; ++i) all |= p[i];
+    return all;
+}
+
+std::uint64_t read_pass(const cv::Mat& m) {
+    const std::size_t n = m.total() * m.elemSize();
+    const int stripes = 8 * cv::getNumThreads();
+    std::vector<std::uint64_t> acc(size_t(stripes), 0);
+    cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
+        for (int s = r.start; s < r.end; ++s) {
+            // Stripe bounds on 128-byte multiples, so that only the last has a scalar tail.
+            const std::size_t begin = n * size_t(s) / size_t(stripes) / 128 * 128;
+            const std::size_t end = s + 1 == stripes ? n : n * size_t(s + 1) / size_t(stripes) / 128 * 128;
+            acc[size_t(s)] = or_bytes(m.data + begin, end - begin);
+        }
+    });
+    std::uint64_t all = 0;
+    for (std::uint64_t v : acc) all |= v;
+    return all;
+}
+
+// The 2x2 engine's memory traffic without its arithmetic: a fresh output a quarter of the
+// input, each 32 output bytes the OR of 64 bytes of each of two input rows (no pooling
+// result, just the same loads and stores). Rows split over the threads as the engine does.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) void or_rows_avx2(const unsigned char* a, const unsigned char* b, unsigned char* d,
+                                                   std::size_t n_out) {
+    std::size_t j = 0;
+    for (; j + 32 <= n_out; j += 32) {
+        const auto* pa = reinterpret_cast<const __m256i*>(a + 2 * j);
+        const auto* pb = reinterpret_cast<const __m256i*>(b + 2 * j);
+        const __m256i x = _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256(pa), _mm256_loadu_si256(pa + 1)),
+                                          _mm256_or_si256(_mm256_loadu_si256(pb), _mm256_loadu_si256(pb + 1)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + j), x);
+    }
+    for (; j < n_out; ++j) d[j] = a[2 * j] | b[2 * j];
+}
+#endif
+
+void or_rows(const unsigned char* a, const unsigned char* b, unsigned char* d, std::size_t n_out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) return or_rows_avx2(a, b, d, n_out);
+#endif
+    for (std::size_t j = 0; j < n_out; ++j) d[j] = a[2 * j] | b[2 * j];
+}
+
+cv::Mat quarter_pass(const cv::Mat& m) {
+    cv::Mat out(m.rows / 2, m.cols / 2, m.type());
+    const std::size_t n_out = std::size_t(out.cols) * out.elemSize();
+    cv::parallel_for_(cv::Range(0, out.rows), [&](const cv::Range& r) {
+        for (int y = r.start; y < r.end; ++y) or_rows(m.ptr(2 * y), m.ptr(2 * y + 1), out.ptr(y), n_out);
+    }, 4.0 * cv::getNumThreads());
+    return out;
+}
+
+PoolParams window(PoolType t, int k, int stride) {
+    PoolParams p;
+    p.type = t;
+    p.window = {k, k};
+    p.stride = {stride, stride};
+    return p;
+}
+
+// imgpool parameters that compute what cv::dilate/erode (square kernel, default anchor and
+// border) compute: SAME padding of (k-1)/2 per side, padded cells ignored.
+PoolParams like_morphology(PoolType t, int k) {
+    PoolParams p = window(t, k, 1);
+    p.padding = imgpool::Padding::tf_same();
+    return p;
+}
+
+// ...and what cv::blur computes, up to rounding: reflected border (BORDER_REFLECT_101).
+PoolParams like_blur(int k) {
+    PoolParams p = window(PoolType::avg, k, 1);
+    p.padding = imgpool::Padding::symmetric((k - 1) / 2);
+    p.border = imgpool::Border::reflect;
+    return p;
+}
+
+// The generic engine takes minutes per pass for large stride-1 windows; until a fast engine
+// takes them, such rows are skipped rather than run. Judged from a 240x135 crop.
+bool too_slow(const PoolParams& p) {
+    const cv::Mat crop = image_u8()(cv::Rect(0, 0, 240, 135)).clone();
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(imgpool::pool(crop, p).data);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return s * 256 > 5.0;  // the crop is 1/256 of the image
+}
+
+void add(const std::string& name, const cv::Mat& (*img)(), std::function<void(const cv::Mat&)> job,
+         bool skip = false) {
+    for (int threads : {1, 2}) {
+        benchmark::RegisterBenchmark((name + "/threads:" + std::to_string(threads)).c_str(),
+                                     [=](benchmark::State& state) {
+                                         cv::setNumThreads(threads);
+                                         const cv::Mat& src = img();
+                                         if (skip) {
+                                             state.SkipWithError("skipped: no fast engine for this case yet");
+                                             return;
+                                         }
+                                         for (auto _ : state) job(src);
+                                         state.SetBytesProcessed(std::int64_t(double(state.iterations()) * bytes_of(src)));
+                                     })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+    }
+}
+
+void add_pool(const std::string& name, const cv::Mat& (*img)(), const PoolParams& p, bool check_speed = false) {
+    add(name + "/imgpool", img, [p](const cv::Mat& src) { benchmark::DoNotOptimize(imgpool::pool(src, p).data); },
+        check_speed && too_slow(p));
+}
+
+void register_all() {
+    const auto u8 = image_u8;
+    const auto f32 = image_f32;
+
+    add("read_u8/read", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
+    add("read_f32/read", f32, [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
+    add("quarter_u8/read", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
+    add("quarter_f32/read", f32, [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
+
+    // 2x2 stride 2.
+    add_pool("max2x2_u8", u8, window(PoolType::max, 2, 2));
+    add("max2x2_u8/opencv", u8, [](const cv::Mat& s) {
+        // Max over each 2x2 block anchored at its top-left cell, then every second pixel.
+        cv::Mat dilated, out;
+        cv::dilate(s, dilated, cv::Mat::ones(2, 2, CV_8U), cv::Point(0, 0));
+        cv::resize(dilated, out, cv::Size(s.cols / 2, s.rows / 2), 0, 0, cv::INTER_NEAREST);
+        benchmark::DoNotOptimize(out.data);
+    });
+    PoolParams avg_up = window(PoolType::avg, 2, 2);
+    avg_up.rounding = imgpool::Rounding::half_up;  // INTER_AREA's rounding: the same bytes
+    add_pool("avg2x2_u8", u8, avg_up);
+    add_pool("avg2x2_u8_even", u8, window(PoolType::avg, 2, 2));
+    add_pool("avg2x2_f32", f32, window(PoolType::avg, 2, 2));
+    for (auto [name, img] : {std::pair{"avg2x2_u8", u8}, std::pair{"avg2x2_f32", f32}})
+        add(std::string(name) + "/opencv", img, [](const cv::Mat& s) {
+            cv::Mat out;
+            cv::resize(s, out, cv::Size(s.cols / 2, s.rows / 2), 0, 0, cv::INTER_AREA);
+            benchmark::DoNotOptimize(out.data);
+        });
+
+    // Stride 1.
+    for (int k : {3, 15, 63}) {
+        const std::string ks = std::to_string(k) + "x" + std::to_string(k);
+        const cv::Mat kernel = cv::Mat::ones(k, k, CV_8U);
+        add_pool("max" + ks + "s1_u8", u8, like_morphology(PoolType::max, k), true);
+        add("max" + ks + "s1_u8/opencv", u8, [kernel](const cv::Mat& s) {
+            cv::Mat out;
+            cv::dilate(s, out, kernel);
+            benchmark::DoNotOptimize(out.data);
+        });
+        add_pool("min" + ks + "s1_u8", u8, like_morphology(PoolType::min, k), true);
+        add("min" + ks + "s1_u8/opencv", u8, [kernel](const cv::Mat& s) {
+            cv::Mat out;
+            cv::erode(s, out, kernel);
+            benchmark::DoNotOptimize(out.data);
+        });
+        add_pool("avg" + ks + "s1_u8", u8, like_blur(k), true);
+        add("avg" + ks + "s1_u8/opencv", u8, [k](const cv::Mat& s) {
+            cv::Mat out;
+            cv::blur(s, out, cv::Size(k, k));
+            benchmark::DoNotOptimize(out.data);
+        });
+    }
+
+    // Global. cv::minMaxLoc takes one channel: it gets the samples as one plane (one max
+    // for all channels instead of one per channel, so no more work than imgpool's).
+    PoolParams global_max, global_avg;
+    global_max.scope = global_avg.scope = imgpool::Scope::global;
+    global_avg.type = PoolType::avg;
+    add_pool("global_max_u8", u8, global_max);
+    add("global_max_u8/opencv", u8, [](const cv::Mat& s) {
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(s.reshape(1), &lo, &hi);
+        benchmark::DoNotOptimize(hi);
+    });
+    add_pool("global_avg_u8", u8, global_avg);
+    add("global_avg_u8/opencv", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(cv::mean(s)[0]); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    register_all();
+    benchmark::AddCustomContext("opencv_threads_default", std::to_string(cv::getNumThreads()));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Runs imgpool_bench and prints ratios, never absolute times as verdicts.
+
+    python3 bench/ratios.py                                # build-bench/bench/imgpool_bench
+    python3 bench/ratios.py --bench build-2x2/bench/imgpool_bench --repetitions 7
+    python3 bench/ratios.py --passes 4 --repetitions 3     # best over 4 runs of the whole set
+    python3 bench/ratios.py --json a.json b.json           # tables from earlier runs (merged)
+
+For every imgpool row: its speed-up over the OpenCV call that does the same job (OpenCV
+time / imgpool time), its share of the read pass's bandwidth (imgpool bytes/s / read bytes/s
+over the same image and threads), and its two-thread scaling. Then the targets of
+docs/performance.md, each met or not. Each time is the best of all repetitions of all
+passes (each repetition is itself a mean over many iterations): on a shared machine the
+best is the one least disturbed by other processes, and passes run minutes apart dodge
+longer disturbances.
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+# imgpool cases whose OpenCV counterpart has another name.
+BASELINE = {"avg2x2_u8_even": "avg2x2_u8"}
+# The read pass over the same image, and the 4:1 pass (the read plus a quarter-size write:
+# the memory traffic of 2x2 pooling with no arithmetic).
+READ = {"u8": "read_u8", "f32": "read_f32"}
+QUARTER = {"u8": "quarter_u8", "f32": "quarter_f32"}
+
+
+def run(bench, repetitions, extra):
+    cmd = [bench, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}"] + extra
+    print("running:", " ".join(cmd), file=sys.stderr)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out)
+
+
+def dtype(case):
+    m = re.search(r"_(u8|f32)(_|$)", case)
+    return m.group(1) if m else None
+
+
+def best_times(data):
+    """{(case, impl, threads): seconds}, the best repetition; skipped rows left out."""
+    best = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        m = re.match(r"(.+)/(imgpool|opencv|read)/threads:(\d+)", b["run_name"])
+        if not m:
+            continue
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
+        key = (m.group(1), m.group(2), int(m.group(3)))
+        t = b["real_time"] * unit
+        best[key] = min(t, best.get(key, t))
+    return best
+
+
+def fmt(x, digits=2):
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def tables(t):
+    cases = sorted({c for (c, impl, _) in t if impl == "imgpool"}, key=order)
+    threads = sorted({n for (_, _, n) in t})
+    rows = []
+    for c in cases:
+        for n in threads:
+            mine = t.get((c, "imgpool", n))
+            if mine is None:
+                continue
+            cv = t.get((BASELINE.get(c, c), "opencv", n))
+            read = t.get((READ.get(dtype(c), ""), "read", n))
+            quarter = t.get((QUARTER.get(dtype(c), ""), "read", n)) if "2x2" in c else None
+            one = t.get((c, "imgpool", 1))
+            rows.append({
+                "case": c, "threads": n, "ms": mine * 1e3, "cv_ms": cv * 1e3 if cv else None,
+                "speedup": cv / mine if cv else None,
+                "of_read": read / mine if read else None,
+                "of_quarter": quarter / mine if quarter else None,
+                "scaling": one / mine if (one and n != 1) else None,
+            })
+    return rows
+
+
+def order(case):
+    # 2x2 first, then stride 1 by type and window, then global.
+    m = re.match(r"(max|min|avg)(\d+)x\d+s1", case)
+    if "2x2" in case:
+        return (0, case)
+    if m:
+        return (1, m.group(1), int(m.group(2)))
+    return (2, case)
+
+
+def print_reads(t):
+    print("| ceiling | threads | ms | GB/s of input |")
+    print("|---|---:|---:|---:|")
+    sizes = {"read_u8": 3840 * 2160 * 3, "read_f32": 3840 * 2160 * 3 * 4}
+    sizes.update({"quarter_u8": sizes["read_u8"], "quarter_f32": sizes["read_f32"]})
+    for (c, impl, n), sec in sorted(t.items()):
+        if impl == "read":
+            print(f"| {c} | {n} | {fmt(sec * 1e3, 3)} | {fmt(sizes.get(c, 0) / sec / 1e9, 1)} |")
+
+
+def print_table(rows):
+    print("| case | threads | imgpool ms | OpenCV ms | speed-up vs OpenCV | share of read pass | share of 4:1 pass | 2 threads / 1 thread |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['case']} | {r['threads']} | {fmt(r['ms'])} | {fmt(r['cv_ms'])} | {fmt(r['speedup'])}x | "
+              f"{fmt(r['of_read'])} | {fmt(r['of_quarter'])} | {fmt(r['scaling']) + 'x' if r['scaling'] else ''} |")
+
+
+def print_targets(t):
+    def get(c, impl="imgpool", n=1):
+        return t.get((c, impl, n))
+
+    def ratio(num, den):
+        return num / den if (num is not None and den is not None) else None
+
+    checks = []
+
+    def target(text, value, ok):
+        checks.append((text, value, None if value is None else ok(value)))
+
+    for c in ("max2x2_u8", "avg2x2_u8"):
+        target(f"{c}, 1 thread: >= 0.8 of the read pass's bandwidth", ratio(get("read_u8", "read"), get(c)),
+               lambda v: v >= 0.8)
+    target("max2x2_u8, 1 thread: >= 3x faster than dilate + subsample",
+           ratio(get("max2x2_u8", "opencv"), get("max2x2_u8")), lambda v: v >= 3)
+    target("avg2x2_u8, 1 thread: at least as fast as INTER_AREA",
+           ratio(get("avg2x2_u8", "opencv"), get("avg2x2_u8")), lambda v: v >= 1)
+    target("avg2x2_f32, 1 thread: on par with INTER_AREA (>= 0.9x)",
+           ratio(get("avg2x2_f32", "opencv"), get("avg2x2_f32")), lambda v: v >= 0.9)
+    for op in ("max", "min"):
+        target(f"{op} stride 1, 1 thread: 63x63 within 1.5x of 3x3 (time ratio)",
+               ratio(get(f"{op}63x63s1_u8"), get(f"{op}3x3s1_u8")), lambda v: v <= 1.5)
+        for k, want in ((3, 2), (63, 5)):
+            c = f"{op}{k}x{k}s1_u8"
+            target(f"{c}, 1 thread: >= {want}x faster than {'dilate' if op == 'max' else 'erode'}",
+                   ratio(get(c, "opencv"), get(c)), lambda v, w=want: v >= w)
+    for k in (3, 15, 63):
+        c = f"avg{k}x{k}s1_u8"
+        target(f"{c}, 1 thread: >= 2x faster than blur", ratio(get(c, "opencv"), get(c)), lambda v: v >= 2)
+    # Two threads: >= 1.7x unless the row is bound by bandwidth, taken here as reaching
+    # 0.8 of the two-thread read pass (where no core count helps).
+    for c in sorted({c for (c, impl, _) in t if impl == "imgpool"}, key=order):
+        one, two = get(c), get(c, n=2)
+        read2 = get(READ.get(dtype(c), ""), "read", 2)
+        bound = read2 is not None and two is not None and read2 / two >= 0.8
+        target(f"{c}: 2 threads >= 1.7x 1 thread" + (" (bandwidth-bound)" if bound else ""),
+               ratio(one, two), lambda v, b=bound: v >= 1.7 or b)
+
+    print("| target | measured | met |")
+    print("|---|---:|---|")
+    for text, value, ok in checks:
+        print(f"| {text} | {fmt(value)} | {'—' if ok is None else ('yes' if ok else 'no')} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default=str(Path(__file__).resolve().parent.parent / "build-bench/bench/imgpool_bench"))
+    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--passes", type=int, default=1, help="runs of the whole set; the best of all counts")
+    ap.add_argument("--json", nargs="+", help="read saved --benchmark_format=json outputs instead of running")
+    ap.add_argument("--save", help="also write the raw JSON here")
+    ap.add_argument("args", nargs="*", help="more arguments for the benchmark, after -- (e.g. -- --benchmark_filter=2x2)")
+    a = ap.parse_args()
+    if a.json:
+        runs = [json.loads(Path(f).read_text()) for f in a.json]
+        data = runs[0]
+        for r in runs[1:]:
+            data["benchmarks"] += r["benchmarks"]
+    else:
+        data = run(a.bench, a.repetitions, a.args)
+        for _ in range(a.passes - 1):
+            data["benchmarks"] += run(a.bench, a.repetitions, a.args)["benchmarks"]
+    if a.save:
+        Path(a.save).write_text(json.dumps(data, indent=1))
+    ctx = data.get("context", {})
+    print(f"{ctx.get('date', '')}, {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
+          f"load average {', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}; best of "
+          f"{a.repetitions * a.passes if not a.json else 'all'} repetitions\n")
+    t = best_times(data)
+    print_reads(t)
+    print()
+    print_table(tables(t))
+    print()
+    print_targets(t)
+
+
+if __name__ == "__main__":
+    main()
