@@ -22,6 +22,8 @@ void watch_signals() {
     // A closed pipe (`imgpool ... --json | head -1`) is a failed write to report, not a
     // death mid-write that would leave a temporary file behind.
     std::signal(SIGPIPE, SIG_IGN);
+    // Likewise a file-size limit (ulimit -f): the write fails with EFBIG and is reported.
+    std::signal(SIGXFSZ, SIG_IGN);
     std::thread([set] {
         for (;;) {
             int sig = 0;

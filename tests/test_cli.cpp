@@ -479,3 +479,19 @@ TEST_CASE("cli: a multi-page TIFF says which page it pools") {
     CHECK(r.out == "[[10]]\n");  // the first page
     CHECK(r.err == "imgpool: multi.tif: warning: 3 pages; pooling the first\n");
 }
+
+TEST_CASE("cli: a write that fails midway (file-size limit, as a full disk) leaves nothing behind") {
+    test::TempDir dir;
+    const test::Run r = cli("'" + test::sample("astronaut.png") + "' -k 1 -o big.npy", dir.path.string());
+    REQUIRE(r.code == 0);  // about 786 KB
+    fs::remove(dir.path / "big.npy");
+    const std::string cmd = "cd '" + dir.path.string() + "' && (ulimit -f 64; '" IMGPOOL_BIN "' '" +
+                            test::sample("astronaut.png") + "' -k 1 -o big.npy 2>err; echo $? >code)";
+    std::system(cmd.c_str());
+    CHECK(test::read_text(dir / "code") == "1\n");
+    CHECK(test::read_text(dir / "err").rfind("imgpool: error: big.npy: ", 0) == 0);
+    for (const auto& e : fs::directory_iterator(dir.path)) {
+        const std::string name = e.path().filename().string();
+        CHECK_MESSAGE((name == "err" || name == "code"), name);  // no output, no temp file
+    }
+}

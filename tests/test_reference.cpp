@@ -348,3 +348,52 @@ TEST_CASE("properties: identity, ordering, constants, global = whole-image windo
         CHECK(test::same(out, cv::Mat(out.size(), CV_16UC3, cv::Scalar(5, 600, 65535))));
     }
 }
+
+TEST_CASE("properties: min <= median <= max, channel permutation commutes, integer and float paths agree") {
+    std::mt19937 rng(8);
+    for (int trial = 0; trial < 40; ++trial) {
+        const cv::Mat src = random_image(rng, 3 + int(rng() % 10), 3 + int(rng() % 10), CV_16S, 3);
+        PoolParams p;
+        p.window = {1 + int(rng() % 3), 1 + int(rng() % 3)};
+        p.stride = {1, 1};
+        p.padding = Padding::tf_same();
+        p.depth = CV_64F;
+        auto with = [&](PoolType t) {
+            PoolParams q = p;
+            q.type = t;
+            return pool(src, q);
+        };
+        const cv::Mat lo = with(PoolType::min), mid = with(PoolType::median), hi = with(PoolType::max);
+        const cv::Mat bad = (lo > mid) | (mid > hi);
+        CHECK(cv::countNonZero(bad.reshape(1)) == 0);
+
+        // pooling each channel on its own: permuting channels permutes the result
+        std::vector<cv::Mat> planes;
+        cv::split(src, planes);
+        std::swap(planes[0], planes[2]);
+        cv::Mat permuted;
+        cv::merge(planes, permuted);
+        for (PoolType t : {PoolType::max, PoolType::avg, PoolType::median, PoolType::mode}) {
+            PoolParams q = p;
+            q.type = t;
+            q.depth = -1;
+            std::vector<cv::Mat> out;
+            cv::split(pool(permuted, q), out);
+            std::swap(out[0], out[2]);
+            cv::Mat back;
+            cv::merge(out, back);
+            CHECK(test::same(back, pool(src, q)));
+        }
+
+        // the integer path (exact int64 sums) and the float path agree after rounding
+        cv::Mat as_double;
+        src.convertTo(as_double, CV_64F);
+        for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+            PoolParams q = p;
+            q.type = PoolType::avg;
+            q.rounding = r;
+            q.depth = CV_16S;
+            CHECK(test::same(pool(src, q), pool(as_double, q)));
+        }
+    }
+}
