@@ -47,7 +47,7 @@ TEST_CASE("engines: 2x2 stride 2 as the generic engine") {
                         PoolParams p;
                         p.type = t;
                         p.rounding = r;
-                        INFO(to_string(t) << " depth " << depth << " cn " << cn << " " << size);
+                        INFO(std::string(to_string(t)) << " depth " << depth << " cn " << cn << " " << size);
                         check_same_result(random_image(rng, size, depth, cn), p);
                     }
 }
@@ -79,7 +79,7 @@ TEST_CASE("engines: random windows, strides, padding, borders, dilation as the g
         } catch (const imgpool::Error&) {
             continue;  // invalid draws are test_reference's business
         }
-        INFO("trial " << trial << ": " << to_string(p.type) << " window " << p.window.w << "x" << p.window.h
+        INFO("trial " << trial << ": " << std::string(to_string(p.type)) << " window " << p.window.w << "x" << p.window.h
                       << " stride " << p.stride.w << "x" << p.stride.h << " depth " << src.depth() << " cn "
                       << src.channels() << " border " << int(p.border) << " scope " << int(p.scope));
         check_same_result(src, p);
@@ -170,7 +170,7 @@ TEST_CASE("engines: 2x2 engine, every type, depth, channel count and rounding, b
                             PoolParams p;
                             p.type = t;
                             p.rounding = r;
-                            INFO(to_string(t) << " depth " << depth << " cn " << cn << " round " << int(r) << " "
+                            INFO(std::string(to_string(t)) << " depth " << depth << " cn " << cn << " round " << int(r) << " "
                                               << size << " isa '" << isa << "'");
                             check_2x2(image_2x2(rng, size, depth, cn), p);
                         }
@@ -186,7 +186,7 @@ TEST_CASE("engines: 2x2 engine on large images, odd sizes dropping the last row 
                 PoolParams p;
                 p.type = t;
                 p.rounding = depth == CV_8U ? Rounding::half_up : Rounding::half_even;
-                INFO(to_string(t) << " depth " << depth << " cn " << cn << " " << size);
+                INFO(std::string(to_string(t)) << " depth " << depth << " cn " << cn << " " << size);
                 const cv::Mat src = image_2x2(rng, size, depth, cn);
                 for (const char* isa : kIsas) {
                     const Isa guard(isa);
