@@ -392,7 +392,8 @@ static std::string type_list(const std::vector<PoolType>& types) {
 
 // A glob pattern that is not itself the name of a file.
 static bool is_glob(const std::string& s) {
-    return s.find_first_of("*?[") != std::string::npos && !std::filesystem::exists(s);
+    std::error_code ec;  // a name too long for the system is no glob: read_file reports it
+    return s.find_first_of("*?[") != std::string::npos && !std::filesystem::exists(s, ec);
 }
 
 void finish_options(const CLI::App& app, Options& o) {
@@ -400,11 +401,12 @@ void finish_options(const CLI::App& app, Options& o) {
     if (o.inputs.empty() && o.files_from.empty()) throw CLI::RequiredError("INPUT");
     // -o naming a directory (existing, or written with a trailing /) is a batch run too, so
     // `xargs imgpool -o DIR` works when xargs passes a single file.
+    std::error_code ec;  // not throwing: a name too long for the system is an I/O error later (exit 1)
     const bool output_dir = !o.output.empty() && o.output != "-" &&
-                            (o.output.back() == '/' || std::filesystem::is_directory(o.output));
+                            (o.output.back() == '/' || std::filesystem::is_directory(o.output, ec));
     o.batch = o.inputs.size() > 1 || !o.files_from.empty() || output_dir ||
               std::any_of(o.inputs.begin(), o.inputs.end(),
-                          [](const std::string& s) { return std::filesystem::is_directory(s) || is_glob(s); });
+                          [&ec](const std::string& s) { return std::filesystem::is_directory(s, ec) || is_glob(s); });
     if (!o.batch) o.input = o.inputs[0];
     if (o.batch) {
         if (std::count(o.inputs.begin(), o.inputs.end(), "-"))

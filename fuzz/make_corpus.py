@@ -81,6 +81,8 @@ def image_seeds():
     write("image", "gray16.pgm", encode(".pgm", gray.astype(np.uint16) * 200))
     write("image", "u1.npy", npy_bytes(gray))
     write("image", "values.csv", "1,2,3\n4,5,6\n")
+    # Regression (found by this fuzzer): "8#2" is 8 then 2 to OpenCV, not 8 and a comment.
+    write("image", "pnm_hash_after_number.pgm", b"P5 8#2\n6 255\n" + bytes(range(16)))
     broken("image", "gif_valid.gif", "png_cut_half.png", "png_flip_in_pixels.png", "jpeg_cut_half.jpg",
            "tiff_cut_half.tif", "tiff_two_pages.tif", "text_named.png")
 
@@ -102,6 +104,7 @@ def cli_seeds():
         "bad_ceil_same.txt": ["a.png", "--ceil", "-p", "same"],
         "bad_count_pad.txt": ["a.png", "--count-pad", "-t", "max"],
         "help.txt": ["--help"],
+        "long_name.txt": ["q" * 300 + ".png", "-o", "x" * 300 + "/"],  # regression: was an uncaught exception
     }
     for name, args in lines.items():
         write("cli", name, "\n".join(args))

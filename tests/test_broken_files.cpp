@@ -266,3 +266,20 @@ TEST_CASE("broken files: .csv ragged, not numbers, no values") { run_kind("csv")
 TEST_CASE("broken files: GIF is refused, OpenCV cannot read it") { run_kind("gif"); }
 TEST_CASE("broken files: a multi-page TIFF gives its first page") { run_kind("multi-page"); }
 TEST_CASE("broken files: NaN and infinities in float data") { run_kind("nan"); }
+
+// Found by fuzz/fuzz_cli: std::filesystem::is_directory threw on such a name while the
+// flags were checked, and imgpool died of an uncaught exception (exit 134).
+TEST_CASE("broken files: a name too long for the system is an I/O error, not a crash") {
+    test::TempDir dir;
+    test::write_text(dir / "a.csv", "1,2\n3,4\n");
+    const std::string name(300, 'q');
+    for (const std::string& args : {name + ".png -k 2", "a.csv -k 1 -o " + name + ".npy"}) {
+        INFO(args.substr(0, 20));
+        const test::Run r = test::cli(args, dir.path.string());
+        CHECK(r.code == 1);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK(r.err.rfind("imgpool: error: " + name, 0) == 0);
+        CHECK(r.err.find("File name too long") != std::string::npos);
+    }
+    CHECK(listing(dir.path) == std::set<std::string>{"a.csv"});
+}

@@ -162,6 +162,7 @@ std::uint32_t pnm_number(ByteView file, std::size_t& at) {
         v = v * 10 + (file.u8(at) - '0');
         if (v > INT_MAX) throw Corrupt{};
     }
+    ++at;  // OpenCV's reader consumes the byte after a number: in "8#2\n" the 2 is a number, not a comment
     return std::uint32_t(v);
 }
 
