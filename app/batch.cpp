@@ -238,9 +238,10 @@ nlohmann::json record(const Job& job, Status status, const Outcome* out, const s
 int run_batch(const Options& o, const std::vector<Job>& jobs) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned workers = unsigned(std::min<size_t>(o.jobs > 0 ? unsigned(o.jobs) : cores, std::max<size_t>(1, jobs.size())));
-    // Jobs times per-image threads never exceed the cores.
-    cv::setNumThreads(int(std::max(1u, cores / workers)));
-    spdlog::debug("{} files, {} jobs at once", jobs.size(), workers);
+    // Jobs times per-image threads never exceed the cores, unless --threads says otherwise.
+    const int threads = o.threads > 0 ? o.threads : int(std::max(1u, cores / workers));
+    cv::setNumThreads(threads);
+    spdlog::debug("{} files, {} jobs at once, {} threads each", jobs.size(), workers, threads);
 
     Tally tally;
     std::atomic<size_t> next{0};
@@ -301,7 +302,8 @@ int run_batch(const Options& o, const std::vector<Job>& jobs) {
                  seconds > 0 ? double(tally.done) / seconds : 0.0);
     if (o.json) {
         std::cout << nlohmann::json{{"summary", true}, {"done", size_t(tally.done)}, {"skipped", size_t(tally.skipped)},
-                                    {"failed", size_t(tally.failed)}, {"not_started", not_started}, {"seconds", seconds}}
+                                    {"failed", size_t(tally.failed)}, {"not_started", not_started}, {"seconds", seconds},
+                                    {"peak_rss_kb", peak_rss_kb()}}
                          .dump()
                   << "\n"
                   << std::flush;

@@ -10,6 +10,7 @@
 #include "completion.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "report.hpp"
 #include "run.hpp"
 #include "signals.hpp"
 
@@ -28,6 +29,8 @@ int usage_error(const std::string& message) {
 
 int run_all(const Options& o) {
     if (o.batch) return run_batch(o, plan_jobs(o));
+    if (o.threads > 0) cv::setNumThreads(o.threads);
+    spdlog::debug("pooling on up to {} threads", cv::getNumThreads());
     report(o, process(o));
     return stop_requested() ? stop_exit_code() : ok;
 }
@@ -76,7 +79,9 @@ int main(int argc, char** argv) {
         spdlog::debug("command: {}", line);  // so a failing script line is easy to replay
     }
     try {
-        return run_all(o);
+        const int code = run_all(o);
+        spdlog::debug("peak memory {:.1f} MB (maximum resident set size)", double(peak_rss_kb()) / 1024);
+        return code;
     } catch (const Failure& f) {
         report_error(f.subject + ": " + f.message);
         return f.code;

@@ -344,6 +344,12 @@ void setup_cli(CLI::App& app, Options& o) {
         ->type_name("N")
         ->check(CLI::Range(1, 1024).description(""))
         ->group(batch);
+    app.add_option("--threads", o.threads,
+                   "threads pooling each image (default: every core; in batch runs cores / jobs, so that jobs "
+                   "times threads never exceed the cores); 1 = single-threaded")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024).description(""))
+        ->group(batch);
     app.add_flag("--fail-fast", o.fail_fast, "stop at the first file that fails")->group(batch);
     app.add_flag("--skip-existing", o.skip_existing, "leave files whose outputs exist (resume a run)")
         ->group(batch)

@@ -49,6 +49,7 @@ struct Options {
     std::vector<std::string> extensions;  // only these, in directories ("png", "jpg")
     std::string name = "{stem}.{tag}{ext}";
     int jobs = 0;  // 0 = every core
+    int threads = 0;  // threads per image; 0 = every core (single image) or cores / jobs (batch)
     bool fail_fast = false;
     bool skip_existing = false;
     int shard_index = 1, shard_count = 1;  // --shard I/N

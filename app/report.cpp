@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include <sys/resource.h>
+
 #include <cmath>
 
 #include "cli_values.hpp"
@@ -87,6 +89,11 @@ nlohmann::json values_json(const cv::Mat& m) {
                                            : nlohmann::json(v));
     }
     return values;
+}
+
+long peak_rss_kb() {
+    rusage r{};
+    return getrusage(RUSAGE_SELF, &r) == 0 ? r.ru_maxrss : 0;
 }
 
 }  // namespace imgpool::cli

@@ -17,4 +17,8 @@ nlohmann::json shape_json(cv::Size s, int channels);  // NumPy order: [H, W] or 
 nlohmann::json params_json(const Options& o, const PoolParams& p);
 nlohmann::json values_json(const cv::Mat& m);  // every value, NaN/inf as null
 
+// The process's peak memory so far: its maximum resident set size in KiB, the number
+// `/usr/bin/time -f %M` prints.
+long peak_rss_kb();
+
 }  // namespace imgpool::cli

@@ -208,6 +208,7 @@ void report(const Options& o, const Outcome& out) {
                             {"input_dtype", dtype_name(out.info.depth)}};
         if (o.dry_run) j["dry_run"] = true;
         else j["milliseconds"] = out.milliseconds;
+        j["peak_rss_kb"] = peak_rss_kb();
         if (several) j["results"] = per_type;
         else j.update(per_type[0]);
         if (out.sheet.kind == Target::file) j["sheet"] = out.sheet.path;

@@ -95,9 +95,16 @@ TEST_CASE("batch: the same outputs whatever -j, and --skip-existing does no work
     make_tree(dir.path);
     CHECK(cli("data -r -o j1 -j 1 -q", dir.path.string()).code == 1);
     CHECK(cli("data -r -o j2 -j 2 -q", dir.path.string()).code == 1);
-    for (const std::string& f : kGood) CHECK(test::read_bytes(dir / ("j1/" + f)) == test::read_bytes(dir / ("j2/" + f)));
+    const test::Run threads = cli("data -r -o t3 -j 2 --threads 3 -v", dir.path.string());
+    CHECK(threads.code == 1);
+    CHECK(threads.err.find("2 jobs at once, 3 threads each") != std::string::npos);
+    for (const std::string& f : kGood) {
+        CHECK(test::read_bytes(dir / ("j1/" + f)) == test::read_bytes(dir / ("j2/" + f)));
+        CHECK(test::read_bytes(dir / ("j1/" + f)) == test::read_bytes(dir / ("t3/" + f)));
+    }
     const test::Run again = cli("data -r -o j1 --skip-existing --json", dir.path.string());
     const auto summary = json_lines(again.out).back();
+    CHECK(summary["peak_rss_kb"].get<long>() > 0);
     CHECK(summary["done"] == 0);
     CHECK(summary["skipped"] == 5);
     CHECK(summary["failed"] == 2);  // the bad files have no outputs: tried again

@@ -249,6 +249,27 @@ TEST_CASE("cli: --json, --dry-run, logs on stderr only") {
     CHECK(r.err == "");
 }
 
+TEST_CASE("cli: --threads changes nothing but the threads; --json reports peak memory") {
+    test::TempDir dir;
+    cv::Mat big(1000, 1000, CV_32FC3);
+    cv::theRNG().state = 7;
+    cv::randu(big, -1, 1);
+    test::write_bytes(dir / "big.npy", imgpool::npy::encode(big));  // 12 MB decoded
+    for (const char* n : {"1", "2"}) {
+        const test::Run r = cli(std::string("big.npy -t avg -k 5 -s 1 -o t") + n + ".npy -v --threads " + n, dir.path.string());
+        CHECK(r.code == 0);
+        CHECK(r.err.find(std::string("pooling on up to ") + n + " thread") != std::string::npos);
+    }
+    CHECK(test::read_bytes(dir / "t1.npy") == test::read_bytes(dir / "t2.npy"));
+    const test::Run bad = cli("big.npy -k 2 --threads 0", dir.path.string());
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--threads") != std::string::npos);
+    const test::Run j = cli("big.npy -k 2 --json", dir.path.string());
+    REQUIRE(j.code == 0);
+    // The decoded input alone is 1000 * 1000 * 3 * 4 bytes: the peak holds at least that.
+    CHECK(nlohmann::json::parse(j.out)["peak_rss_kb"].get<long>() > 1000 * 1000 * 3 * 4 / 1024);
+}
+
 TEST_CASE("cli: --help and --version") {
     test::Run r = cli("--help");
     CHECK(r.code == 0);
