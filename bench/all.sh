@@ -116,6 +116,13 @@ section() {  # section NAME: the body of one generated section, on stdout
     case $1 in
         machine) sed 's/^/- /' "$RESULTS/machine.txt" ;;
         ratios) cat "$RESULTS/ratios.md" 2>/dev/null || echo "(pool_bench did not run)" ;;
+        ratios_cpu)
+            echo "<details><summary>The same run by CPU time of the benchmark thread (one-thread rows only)</summary>"
+            echo
+            cat "$RESULTS/ratios-cpu.md" 2>/dev/null || echo "(pool_bench did not run)"
+            echo
+            echo "</details>"
+            ;;
         windows)
             cat "$RESULTS/windows.md" 2>/dev/null || echo "(no plot data)"
             echo
@@ -125,7 +132,7 @@ section() {  # section NAME: the body of one generated section, on stdout
         batch) echo '```text'; cat "$RESULTS/batch.txt" 2>/dev/null || echo "(batch.sh did not run)"; echo '```' ;;
     esac
 }
-SECTIONS=(machine ratios windows process batch)
+SECTIONS=(machine ratios ratios_cpu windows process batch)
 for name in "${SECTIONS[@]}"; do
     echo "<!-- BEGIN all.sh: $name -->"
     section "$name"

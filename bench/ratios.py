@@ -19,7 +19,6 @@ import json
 import re
 import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 # imgpool cases whose OpenCV counterpart has another name.
