@@ -405,7 +405,7 @@ convert writes PNG at its default (zlib level 7, adaptive filters); imgpool at i
 
 # ---- Ratios and targets ----
 tsv=$WORK/t/ratios.tsv
-printf 'ratio (best runs)\twall\ttarget\t\tCPU\n' >"$tsv"
+printf 'ratio (best runs)\twall\ttarget\tverdict\tCPU\n' >"$tsv"
 # ratio LABEL NUM DEN OP TARGET: NUM's time over DEN's (wall and CPU); OP is <= or >=.
 ratio() {
     local label=$1 num=$2 den=$3 op=$4 target=$5
