@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every ```sh example of README.md and docs/{guide,cookbook,semantics,scaling}.md, so none
+# Runs every ```sh example of README.md and docs/{guide,cookbook,semantics,scaling,performance}.md, so none
 # can rot. (docs/gallery.md has its own test: docs/make-gallery.sh --check.)
 #
 #   tests/check_doc_examples.sh IMGPOOL [REPO_ROOT]
@@ -11,7 +11,8 @@
 #
 # What the examples may say about themselves, in comments:
 #   # set-up ...                 (a comment line of its own, or after a command) not run: the
-#   # multi-machine recipe ...   block, or that one command. A skipped block with
+#   # multi-machine recipe ...   block, or that one command ("long run": a benchmark, minutes
+#   # long run ...               of work and numbers no test judges). A skipped block with
 #                                `#SBATCH --array=A-B` still runs as a job array on this machine,
 #                                with fake SLURM_ARRAY_* variables and a small data/, and its
 #                                shares together must write exactly what one task writes.
@@ -22,7 +23,7 @@
 set -uo pipefail
 bin=$(realpath "$1")
 root=$(cd "${2:-$(dirname "$0")/..}" && pwd)
-docs=(README.md docs/guide.md docs/cookbook.md docs/semantics.md docs/scaling.md)
+docs=(README.md docs/guide.md docs/cookbook.md docs/semantics.md docs/scaling.md docs/performance.md)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -56,7 +57,7 @@ trailing_comment() {
   done
 }
 
-is_marker() { [[ $1 == set-up* || $1 == multi-machine\ recipe* ]]; }
+is_marker() { [[ $1 == set-up* || $1 == multi-machine\ recipe* || $1 == long\ run* ]]; }
 is_output() { [[ $1 == [0-9\[]* || $1 == -[0-9.]* ]]; }
 
 # run_block FILE START LINES...: the block's lines, the first at line START+1 of FILE.
