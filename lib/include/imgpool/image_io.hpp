@@ -40,7 +40,10 @@ Info probe(const Bytes& data, Format name_hint = Format::unknown);
 cv::Mat decode(const Bytes& data, Format name_hint = Format::unknown);
 
 struct EncodeOptions {
-    int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default
+    int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default (JPEG 95, WebP lossless)
+    // PNG zlib level 0..9 (with libpng's adaptive filters); -1 = OpenCV's default, tuned for
+    // speed: level 1, the RLE strategy and the Sub filter.
+    int png_compression = -1;
 };
 
 // Why `format` cannot hold `m` exactly (depth, channels), or nothing if it can.
