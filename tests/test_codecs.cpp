@@ -12,6 +12,7 @@
 #include <imgpool/error.hpp>
 #include <imgpool/image_io.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
@@ -396,4 +397,37 @@ TEST_CASE("codecs: format_from_path knows exactly the extensions OpenCV 4.6 writ
         const bool ours = f != Format::unknown && f != Format::npy && f != Format::csv && f != Format::gif;
         CHECK(ours == cv::haveImageWriter(std::string("a.") + ext));
     }
+}
+
+// ---- Reading a file again, in pieces ----
+
+TEST_CASE("codecs: decode_file gives decode's pixels, reading a PNG again in pieces, and notices a changed PNG") {
+    test::TempDir dir;
+    std::vector<std::pair<std::string, Bytes>> files;
+    for (const PngSpec& s : png_variants()) files.push_back({describe(s), libpng_file(s)});
+    files.push_back({"jpeg", opencv_encode(".jpg", picture(CV_8U, 3))});
+    files.push_back({"webp", encode(picture(CV_8U, 4), Format::webp)});
+    files.push_back({"csv", Bytes{'1', ',', '2', '\n', '3', ',', '4', '\n'}});
+    for (const auto& [name, bytes] : files) {
+        INFO(name);
+        test::write_bytes(dir / "f", bytes);
+        const Info info = probe(bytes);
+        CHECK(identical(decode_file(Bytes(bytes), dir / "f", info), decode(bytes)));
+    }
+    // a PNG with EXIF orientation 6 (rotate 90 clockwise) as a file
+    const Bytes png = encode(picture(CV_8U, 3), Format::png);
+    test::write_bytes(dir / "f.png", png);
+    Info info = probe(png);
+    info.orientation = 6;
+    std::swap(info.width, info.height);
+    cv::Mat rotated;
+    cv::rotate(decode(png), rotated, cv::ROTATE_90_CLOCKWISE);
+    CHECK(identical(decode_file(Bytes(png), dir / "f.png", info), rotated));
+    // probed, then replaced by another picture, or cut short
+    const Info first = probe(png);
+    test::write_bytes(dir / "f.png", encode(picture(CV_8U, 3, {20, 20}), Format::png));
+    CHECK(test::error_of([&] { decode_file(Bytes(png), dir / "f.png", first); }) == "changed while being read");
+    test::write_bytes(dir / "f.png", prefix(png, png.size() / 2));
+    CHECK(test::error_of([&] { decode_file(Bytes(png), dir / "f.png", first); }) == "corrupt or unsupported PNG data");
+    CHECK(test::error_of([&] { decode_file(Bytes(png), dir / "missing.png", first); }) == "no such file");
 }

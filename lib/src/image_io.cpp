@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string_view>
 #include <system_error>
@@ -430,6 +431,19 @@ cv::Mat decode(const Bytes& data, Format name_hint) {
         case Format::unknown: throw IoError("not an image or array file (unrecognised content)");
         default: return decode_image(f, data);
     }
+}
+
+cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, Format name_hint) {
+    Bytes bytes = std::move(data);
+    if (probed.format != Format::png) return decode(bytes, name_hint);
+    Bytes().swap(bytes);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), std::fclose);
+    if (!file) throw IoError(read_reason(errno));
+    const cv::Mat img = detail::apply_orientation(detail::decode_png(file.get()), probed.orientation);
+    if (img.cols != probed.width || img.rows != probed.height || img.channels() != probed.channels ||
+        img.depth() != probed.depth)
+        throw IoError("changed while being read");
+    return img;
 }
 
 // ---- Encoding ----

@@ -20,7 +20,7 @@ using Bytes = std::vector<unsigned char>;
 // OpenCV's default CV_IO_MAX_IMAGE_PIXELS: cv::imdecode refuses larger images too.
 constexpr unsigned long long max_pixels = 1ull << 30;
 
-// Where libpng reads from.
+// Where libpng reads from, in memory.
 struct Source {
     const unsigned char* data;
     std::size_t size;
@@ -42,6 +42,10 @@ void read_bytes(png_structp png, png_bytep out, std::size_t n) {
     src->pos += n;
 }
 
+void read_file(png_structp png, png_bytep out, std::size_t n) {
+    if (std::fread(out, 1, n, static_cast<std::FILE*>(png_get_io_ptr(png))) != n) png_error(png, "truncated");
+}
+
 void write_bytes(png_structp png, png_bytep data, std::size_t n) {
     auto* out = static_cast<Bytes*>(png_get_io_ptr(png));
     bool ok = true;
@@ -55,13 +59,14 @@ void write_bytes(png_structp png, png_bytep data, std::size_t n) {
 
 void flush_nothing(png_structp) {}
 
-// libpng's read structs, destroyed on every path.
+// libpng's read structs, destroyed on every path, and where they read from.
 struct Reader {
     png_structp png = nullptr;
     png_infop info = nullptr, end = nullptr;
-    Source src{};
+    void* source;
+    png_rw_ptr read;
 
-    explicit Reader(const Bytes& bytes) : src{bytes.data(), bytes.size(), 0} {
+    Reader(void* source_, png_rw_ptr read_) : source(source_), read(read_) {
         png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, on_error, on_warning);
         if (png) info = png_create_info_struct(png);
         if (png) end = png_create_info_struct(png);
@@ -82,7 +87,7 @@ struct Header {
 
 bool read_header(Reader& r, Header& h) {
     if (setjmp(png_jmpbuf(r.png))) return false;
-    png_set_read_fn(r.png, &r.src, read_bytes);
+    png_set_read_fn(r.png, r.source, r.read);
     png_read_info(r.png, r.info);
     png_get_IHDR(r.png, r.info, &h.width, &h.height, &h.bits, &h.colour, nullptr, nullptr, nullptr);
     switch (h.colour) {
@@ -160,10 +165,7 @@ bool write_png(Writer& w, const cv::Mat& m, int level, Bytes& out) {
     return true;
 }
 
-}  // namespace
-
-cv::Mat decode_png(const Bytes& bytes) {
-    Reader r(bytes);
+cv::Mat decode(Reader& r) {
     Header h;
     if (!read_header(r, h)) throw IoError("corrupt or unsupported PNG data");
     if (1ull * h.width * h.height > max_pixels)
@@ -173,6 +175,19 @@ cv::Mat decode_png(const Bytes& bytes) {
     if (!read_pixels(r, h, out.data, out.step, std::size_t(out.cols) * out.elemSize()))
         throw IoError("corrupt or unsupported PNG data");
     return out;
+}
+
+}  // namespace
+
+cv::Mat decode_png(const Bytes& bytes) {
+    Source src{bytes.data(), bytes.size(), 0};
+    Reader r(&src, read_bytes);
+    return decode(r);
+}
+
+cv::Mat decode_png(std::FILE* file) {
+    Reader r(file, read_file);
+    return decode(r);
 }
 
 Bytes encode_png(const cv::Mat& rgb, int level) {

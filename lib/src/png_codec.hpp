@@ -2,6 +2,7 @@
 // PNG through libpng directly, with the transformations OpenCV 4.6's decoder asks for
 // (grfmt_png.cpp), so valid files give the same pixels as cv::imdecode(IMREAD_UNCHANGED),
 // in RGB(A) order, and the encoder's settings are OpenCV's, so outputs stay comparable.
+#include <cstdio>
 #include <opencv2/core.hpp>
 #include <vector>
 
@@ -12,6 +13,9 @@ namespace imgpool::io::detail {
 // libpng's warnings are dropped (most are about metadata); its errors throw IoError
 // "corrupt or unsupported PNG data", as do truncated files.
 cv::Mat decode_png(const std::vector<unsigned char>& bytes);
+// The same from an open file, read in pieces, so the file's bytes are never all in memory
+// with the pixels.
+cv::Mat decode_png(std::FILE* file);
 
 // 8- or 16-bit, 1, 3 or 4 channels (RGB(A) order). `level` -1 is OpenCV's default, tuned
 // for speed: zlib level 1, the RLE strategy and the Sub filter on every row; 0..9 is a
