@@ -107,3 +107,16 @@ TEST_CASE("startup: without the plugin, BMP gives one line naming the file and w
     CHECK(traced(program, "a.png -k 2 -o out.png", dir).code == 0);
     CHECK_FALSE(fs::exists(dir / "out.bmp"));
 }
+
+TEST_CASE("startup: a plugin file that does not load gives one line saying so, not a crash") {
+    test::TempDir dir;
+    write_inputs(dir);
+    const std::string program = dir / "imgpool";
+    fs::copy_file(IMGPOOL_BIN, program);
+    test::write_text(dir / "imgpool_opencv_codecs.so", "not a shared library\n");
+    const Traced bmp = traced(program, "a.bmp -k 2 -o out.png", dir);
+    CHECK(bmp.code == 1);
+    CHECK(bmp.err.rfind("imgpool: error: a.bmp: reading BMP needs imgpool_opencv_codecs.so, which does not load: ", 0) ==
+          0);
+    CHECK(std::count(bmp.err.begin(), bmp.err.end(), '\n') == 1);
+}

@@ -87,7 +87,6 @@ __attribute__((visibility("default"))) int imgpool_plugin_decode(const unsigned 
 
 __attribute__((visibility("default"))) int imgpool_plugin_encode(const char* ext, int rows, int cols, int type,
                                                                  const unsigned char* pixels, size_t step,
-                                                                 const int* params, int param_count,
                                                                  imgpool_sink_fn sink, void* ctx, char* err,
                                                                  size_t err_size) {
     return guarded(err, err_size, [&] {
@@ -95,7 +94,7 @@ __attribute__((visibility("default"))) int imgpool_plugin_encode(const char* ext
         cv::Mat bgr(rows, cols, type);
         swap_red_blue(rgb, bgr);
         std::vector<unsigned char> out;
-        if (!cv::imencode(ext, bgr, out, std::vector<int>(params, params + param_count)) || out.empty()) {
+        if (!cv::imencode(ext, bgr, out) || out.empty()) {
             set_error(err, err_size, "");
             return 1;
         }

@@ -244,7 +244,7 @@ Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt) {
     }
     // P5 or P6 by channel count (".ppm" refuses gray); BMP and TIFF with OpenCV's defaults.
     const std::string ext = f == Format::pnm ? ".pnm" : "."s + extension(f);
-    return detail::plugin_encode(m, ext, {}, format_name(f));
+    return detail::plugin_encode(m, ext, format_name(f));
 }
 
 // ---- Files ----

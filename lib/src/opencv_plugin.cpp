@@ -22,11 +22,12 @@ namespace imgpool::io::detail {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::literals;
 
 struct Plugin {
     decltype(&imgpool_plugin_decode) decode = nullptr;
     decltype(&imgpool_plugin_encode) encode = nullptr;
-    std::string problem;  // why it is not loaded: "needs ..., not found in ..."
+    std::string problem;  // why it is not loaded, after "needs imgpool_opencv_codecs.so": ", not found in ..."
 };
 
 std::string join(const std::vector<std::string>& dirs) {
@@ -45,7 +46,7 @@ Plugin load() {
         void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!handle) {
             const char* why = ::dlerror();
-            p.problem = std::string(IMGPOOL_PLUGIN_FILE) + ", which does not load: " + (why ? why : path);
+            p.problem = ", which does not load: "s + (why ? why : path);
             return p;
         }
         auto version =
@@ -54,11 +55,11 @@ Plugin load() {
         p.encode = reinterpret_cast<decltype(p.encode)>(::dlsym(handle, "imgpool_plugin_encode"));
         if (!version || !p.decode || !p.encode || version() != IMGPOOL_PLUGIN_ABI_VERSION) {
             p = Plugin{};
-            p.problem = path + " of another imgpool version";
+            p.problem = ", but " + path + " is from another version of imgpool";
         }
         return p;
     }
-    p.problem = std::string(IMGPOOL_PLUGIN_FILE) + ", not found in " + join(dirs);
+    p.problem = ", not found in " + join(dirs);
     return p;
 }
 
@@ -69,7 +70,7 @@ const Plugin& plugin() {
 
 const Plugin& require(const char* verb, const std::string& what) {
     const Plugin& p = plugin();
-    if (!p.decode) throw IoError(verb + (" " + what) + " needs " + p.problem);
+    if (!p.decode) throw IoError(verb + (" " + what) + " needs " IMGPOOL_PLUGIN_FILE + p.problem);
     return p;
 }
 
@@ -123,14 +124,11 @@ cv::Mat plugin_decode(const std::vector<unsigned char>& bytes, const std::string
     return out;
 }
 
-std::vector<unsigned char> plugin_encode(const cv::Mat& rgb, const std::string& ext, const std::vector<int>& params,
-                                         const std::string& what) {
+std::vector<unsigned char> plugin_encode(const cv::Mat& rgb, const std::string& ext, const std::string& what) {
     const Plugin& p = require("writing", what);
-    const cv::Mat& m = rgb;
     std::vector<unsigned char> out;
     char err[512] = "";
-    if (p.encode(ext.c_str(), m.rows, m.cols, m.type(), m.data, m.step, params.data(), int(params.size()), take, &out,
-                 err, sizeof err) != 0)
+    if (p.encode(ext.c_str(), rgb.rows, rgb.cols, rgb.type(), rgb.data, rgb.step, take, &out, err, sizeof err) != 0)
         throw IoError(what + " encoder failed" + (*err ? ": " + std::string(err) : ""));
     return out;
 }

@@ -12,9 +12,9 @@ namespace imgpool::io::detail {
 // "reading BMP needs imgpool_opencv_codecs.so, not found in DIR, DIR...".
 cv::Mat plugin_decode(const std::vector<unsigned char>& bytes, const std::string& what);
 
-// cv::imencode(ext, RGB(A) -> BGR(A), params). Throws IoError like plugin_decode.
-std::vector<unsigned char> plugin_encode(const cv::Mat& rgb, const std::string& ext, const std::vector<int>& params,
-                                         const std::string& what);
+// cv::imencode(ext, RGB(A) -> BGR(A)) with OpenCV's default settings. Throws IoError like
+// plugin_decode.
+std::vector<unsigned char> plugin_encode(const cv::Mat& rgb, const std::string& ext, const std::string& what);
 
 // The directories searched for the plugin, in order: $IMGPOOL_PLUGIN_DIR, the running
 // program's directory, <that>/../lib/imgpool, <that>/../<libdir>/imgpool, and the

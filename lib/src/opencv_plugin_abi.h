@@ -28,11 +28,11 @@ int imgpool_plugin_abi_version(void);
 int imgpool_plugin_decode(const unsigned char* data, size_t size, imgpool_alloc_fn alloc, void* ctx, char* err,
                           size_t err_size);
 
-/* RGB(A) -> BGR(A), then cv::imencode(ext, ..., params) into `sink`. `ext` is ".bmp", ...
- * Returns 0, or nonzero with a reason in `err` (empty when OpenCV gives none). */
+/* RGB(A) -> BGR(A), then cv::imencode(ext) with OpenCV's default settings into `sink`.
+ * `ext` is ".bmp", ... Returns 0, or nonzero with a reason in `err` (empty when OpenCV gives
+ * none). */
 int imgpool_plugin_encode(const char* ext, int rows, int cols, int type, const unsigned char* pixels, size_t step,
-                          const int* params, int param_count, imgpool_sink_fn sink, void* ctx, char* err,
-                          size_t err_size);
+                          imgpool_sink_fn sink, void* ctx, char* err, size_t err_size);
 
 #ifdef __cplusplus
 }
