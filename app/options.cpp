@@ -317,6 +317,11 @@ void setup_cli(CLI::App& app, Options& o) {
         ->type_name("EXT")
         ->group(out);
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);
+    app.add_option("--png-compression", o.png_compression,
+                   "PNG zlib level (0 none .. 9 smallest); default: OpenCV's, level 1 tuned for speed")
+        ->type_name("0-9")
+        ->check(CLI::Range(0, 9).description(""))
+        ->group(out);
     app.add_flag("--print", o.print, "print the result as NumPy prints it (no file unless -o)")->group(out);
     app.add_flag("--json", o.json, "print one JSON object describing the run (no file unless -o)")->group(out);
     add_parsed(

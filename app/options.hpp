@@ -34,6 +34,7 @@ struct Options {
     bool upscale = false;
     std::string format;  // output format for stdout / default names ("png", "npy", ...)
     int quality = -1;
+    int png_compression = -1;  // -1: the encoder's default
     bool overwrite = false;
     bool print = false;
     bool json = false;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <utility>
 #include <opencv2/imgproc.hpp>
 
 #include "compare.hpp"
@@ -152,11 +153,12 @@ Outcome process(const Options& o) {
 
     cv::Mat img;
     try {
-        img = io::decode(data, hint);
+        // Takes the bytes, so that they are freed as soon as the pixels no longer need them.
+        img = o.input == "-" ? io::decode(std::exchange(data, {}), hint)
+                             : io::decode_file(std::move(data), o.input, out.info, hint);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
     }
-    data = {};  // only the pixels are needed from here on
     if (o.grayscale) img = to_grayscale(img);
     if (o.resize) img = resize_to(img, shape.size, o.interp);
     const cv::Mat input = img;

@@ -101,6 +101,7 @@ void write_target(const Target& t, const cv::Mat& m, const Options& o) {
     if (t.kind == Target::none) return;
     io::EncodeOptions enc;
     enc.quality = o.quality;
+    enc.png_compression = o.png_compression;
     try {
         const io::Bytes bytes = io::encode(m, t.format, enc);
         if (t.kind == Target::file) {

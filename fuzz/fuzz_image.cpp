@@ -10,6 +10,11 @@
 
 namespace io = imgpool::io;
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    setenv("IMGPOOL_PLUGIN_DIR", IMGPOOL_PLUGIN_DIR, 0);  // a directory given by the caller wins
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const io::Bytes bytes(data, data + size);
     constexpr std::int64_t kMaxPixels = 128'000'000;  // the CLI's default --max-pixels

@@ -3,7 +3,7 @@
 # dependencies from Debian; then runs the installed program and removes the package.
 # It changes the system, so it runs only as root in CI (CI=true); otherwise it is skipped.
 set -euo pipefail
-build=$1
+build=$1 source_images=$2/sample_images
 if [ "$(id -u)" -ne 0 ] || [ "${CI:-}" != "true" ]; then
   echo "skipped: installs a package (runs as root with CI=true)"
   exit 77
@@ -15,5 +15,9 @@ deb=$(ls "$work"/imgpool_*.deb)
 dpkg-deb --info "$deb" | grep -q "Depends: .*libopencv" || { echo "the package lists no OpenCV dependency"; exit 1; }
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
 /usr/bin/imgpool --version | grep -q "^imgpool "
+# the OpenCV codecs plugin is in the package and found by the installed program
+dpkg -L imgpool | grep -q "/imgpool/imgpool_opencv_codecs.so$"
+(cd "$work" && env -u IMGPOOL_PLUGIN_DIR /usr/bin/imgpool "$source_images/circle64.png" -k 2 -o c.bmp &&
+  env -u IMGPOOL_PLUGIN_DIR /usr/bin/imgpool c.bmp -k 2 -o c.png && test -s c.png)
 man -w imgpool >/dev/null
 echo "deb: ok ($(basename "$deb"))"

@@ -15,6 +15,10 @@ out=$(bash -c "source '$prefix/share/bash-completion/completions/imgpool'
 grep -q -- "--border" <<<"$out" || { echo "bash completion of flags: $out"; exit 1; }
 grep -q "median" <<<"$out" || { echo "bash completion of --type values: $out"; exit 1; }
 test -s "$prefix/share/zsh/vendor-completions/_imgpool"
+# the OpenCV codecs plugin, found from the installed program (BMP needs it; PNG does not)
+env -u IMGPOOL_PLUGIN_DIR "$prefix/bin/imgpool" "$source/sample_images/circle64.png" -k 2 -o "$prefix/c.bmp"
+env -u IMGPOOL_PLUGIN_DIR "$prefix/bin/imgpool" "$prefix/c.bmp" -k 2 -o "$prefix/c.png"
+test -s "$prefix/c.png"
 # a consumer project
 cmake -S "$source/tests/consumer" -B "$prefix/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$prefix/consumer" >/dev/null

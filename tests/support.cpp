@@ -12,6 +12,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
 
 namespace fs = std::filesystem;
 
@@ -64,6 +67,34 @@ Run cli(const std::string& args, const std::string& cwd, const std::string& stdi
     r.out = read_text(out);
     r.err = read_text(err);
     return r;
+}
+
+StderrCapture::StderrCapture() : file_(std::tmpfile()) {
+    REQUIRE(file_ != nullptr);
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    ::dup2(::fileno(file_), 2);
+}
+
+StderrCapture::~StderrCapture() {
+    restore();
+    std::fclose(file_);
+}
+
+std::string StderrCapture::text() {
+    restore();
+    std::string s;
+    std::rewind(file_);
+    for (int c; (c = std::fgetc(file_)) != EOF;) s += char(c);
+    return s;
+}
+
+void StderrCapture::restore() {
+    if (saved_ < 0) return;
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    saved_ = -1;
 }
 
 std::string error_of(const std::function<void()>& f) {

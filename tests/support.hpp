@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers for the tests: fixture paths, file I/O in temp dirs, running the CLI.
 #include <opencv2/core.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -32,6 +33,21 @@ struct Run {
     std::string out, err;
 };
 Run cli(const std::string& args, const std::string& cwd = ".", const std::string& stdin_file = "");
+
+// Sends file descriptor 2 to a temporary file while alive; text() stops and returns what came.
+class StderrCapture {
+public:
+    StderrCapture();
+    ~StderrCapture();
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+    std::string text();
+
+private:
+    void restore();
+    std::FILE* file_;
+    int saved_ = -1;
+};
 
 // what() of the imgpool::IoError `f` throws, or "(no IoError)" when it throws none.
 std::string error_of(const std::function<void()>& f);

@@ -150,6 +150,7 @@ TEST_CASE("cli: usage errors exit 2 with one line naming the flag") {
         {"a.csv -k 5 -p 4 --border reflect", "--border"},  // reflect padding not smaller than the axis
         {"a.csv --count-pad", "--count-pad"}, {"a.csv -o - --json", "--output"},
         {"a.csv -o out.xyz", "--output"}, {"a.csv --grayscale -o x.npy --format png", "--format"},
+        {"a.csv -o x.png --png-compression 10", "--png-compression"},
     };
     for (const Row& r : rows) {
         INFO(r.args);
@@ -158,6 +159,21 @@ TEST_CASE("cli: usage errors exit 2 with one line naming the flag") {
         check_error_line(run, r.flag);
         CHECK(run.out == "");
     }
+}
+
+TEST_CASE("cli: --png-compression chooses the zlib level; the pixels stay the same") {
+    test::TempDir dir;
+    const std::string cat = test::sample("cat.png");
+    REQUIRE(cli("'" + cat + "' -k 1 -o none.png --png-compression 0", dir.path.string()).code == 0);
+    REQUIRE(cli("'" + cat + "' -k 1 -o best.png --png-compression 9", dir.path.string()).code == 0);
+    REQUIRE(cli("'" + cat + "' -k 1 -o default.png", dir.path.string()).code == 0);
+    const auto none = fs::file_size(dir / "none.png"), best = fs::file_size(dir / "best.png");
+    CHECK(none >= 451 * 300 * 3);  // level 0 stores the rows as they are
+    CHECK(best < none * 2 / 3);
+    const cv::Mat a = cv::imread(dir / "none.png", cv::IMREAD_UNCHANGED);
+    CHECK(test::same(a, cv::imread(dir / "best.png", cv::IMREAD_UNCHANGED)));
+    CHECK(test::same(a, cv::imread(dir / "default.png", cv::IMREAD_UNCHANGED)));
+    CHECK(test::same(a, cv::imread(cat, cv::IMREAD_UNCHANGED)));
 }
 
 TEST_CASE("cli: bad files exit 1 with one line naming the file") {

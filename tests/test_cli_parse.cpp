@@ -139,6 +139,8 @@ TEST_CASE("bad values and contradictions name the flag") {
         {{"a.png", "-o", "-", "--print"}, "--output: -o - writes the result to stdout"},
         {{"-"}, "--output: reading stdin"},
         {{"a.png", "--quality", "0"}, "--quality"},
+        {{"a.png", "--png-compression", "10"}, "--png-compression"},
+        {{"a.png", "--png-compression", "-1"}, "--png-compression"},
         {{"a.png", "--interp", "area"}, "--interp: applies to --resize only"},
         {{"a.png", "--resize", "10"}, "--resize: '10' is not WxH"},
         {{"a.png", "--frobnicate"}, "The following argument was not expected: --frobnicate"},

@@ -25,42 +25,7 @@ namespace {
 
 // ---- Helpers ----
 
-// Sends file descriptor 2 to a temporary file while alive; text() stops and returns what came.
-class StderrCapture {
-public:
-    StderrCapture() : file_(std::tmpfile()) {
-        REQUIRE(file_ != nullptr);
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        ::dup2(::fileno(file_), 2);
-    }
-    ~StderrCapture() {
-        restore();
-        std::fclose(file_);
-    }
-    StderrCapture(const StderrCapture&) = delete;
-    StderrCapture& operator=(const StderrCapture&) = delete;
-
-    std::string text() {
-        restore();
-        std::string s;
-        std::rewind(file_);
-        for (int c; (c = std::fgetc(file_)) != EOF;) s += char(c);
-        return s;
-    }
-
-private:
-    void restore() {
-        if (saved_ < 0) return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-    std::FILE* file_;
-    int saved_ = -1;
-};
-
+using test::StderrCapture;
 using test::error_of;
 
 Bytes prefix(const Bytes& b, std::size_t n) {

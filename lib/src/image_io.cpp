@@ -1,6 +1,6 @@
-// Format detection, decoding (JPEG through libjpeg, strictly; other images through
-// OpenCV, converting its BGR order to imgpool's RGB at this edge) and encoding, what each
-// format can hold, and whole-file I/O.
+// Format detection, decoding and encoding (PNG, JPEG and WebP with their libraries
+// directly, as OpenCV 4.6 would; the other formats through OpenCV's codecs in a plugin
+// loaded only when needed), what each format can hold, and whole-file I/O.
 #include "imgpool/image_io.hpp"
 
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <opencv2/imgcodecs.hpp>
+#include <memory>
 #include <random>
 #include <string_view>
 #include <system_error>
@@ -22,6 +22,10 @@
 #include "imgpool/error.hpp"
 #include "imgpool/npy.hpp"
 #include "jpeg_decode.hpp"
+#include "jpeg_encode.hpp"
+#include "opencv_plugin.hpp"
+#include "png_codec.hpp"
+#include "webp_codec.hpp"
 
 namespace imgpool::io {
 
@@ -109,31 +113,26 @@ bool looks_numeric(const Bytes& b) {
     return values;
 }
 
-// OpenCV's BGR(A) <-> imgpool's RGB(A). Works for every depth (cvtColor does not).
-cv::Mat swap_red_blue(const cv::Mat& m) {
-    if (m.channels() != 3 && m.channels() != 4) return m;
-    std::vector<cv::Mat> planes;
-    cv::split(m, planes);
-    std::swap(planes[0], planes[2]);
-    cv::Mat out;
-    cv::merge(planes, out);
-    return out;
+// The name of a format OpenCV reads that imgpool has no Format for, for messages.
+std::string other_format_name(const detail::ByteView& b) {
+    if (b.matches(0, "\x76\x2f\x31\x01"sv)) return "EXR";
+    if (b.matches(0, "#?RADIANCE"sv) || b.matches(0, "#?RGBE"sv)) return "HDR";
+    if (b.matches(0, "P7"sv)) return "PAM";
+    if (b.matches(0, "PF"sv) || b.matches(0, "Pf"sv)) return "PFM";
+    if (b.matches(0, "\x59\xa6\x6a\x95"sv)) return "Sun raster";
+    return "JPEG 2000";
 }
 
 cv::Mat decode_image(Format f, const Bytes& data) {
     cv::Mat img;
-    if (f == Format::jpeg) {
-        // Not cv::imdecode: it accepts truncated and corrupt JPEG data (libjpeg only
-        // warns on stderr). decode_jpeg refuses them and returns RGB already.
-        img = detail::decode_jpeg(data);
-    } else {
-        try {
-            img = cv::imdecode(data, cv::IMREAD_UNCHANGED);  // keeps 16-bit depth and alpha
-        } catch (const cv::Exception&) {
-            // Some decoders throw on bad data, others return nothing: both mean the same.
-        }
-        if (img.empty()) throw IoError("corrupt or unsupported " + format_name(f) + " data");
-        img = swap_red_blue(img);
+    switch (f) {
+        // Not cv::imdecode for JPEG: it accepts truncated and corrupt data (libjpeg only
+        // warns on stderr). decode_jpeg refuses them.
+        case Format::jpeg: img = detail::decode_jpeg(data); break;
+        case Format::png: img = detail::decode_png(data); break;
+        case Format::webp: img = detail::decode_webp(data); break;
+        case Format::other: img = detail::plugin_decode(data, other_format_name(detail::ByteView(data))); break;
+        default: img = detail::plugin_decode(data, format_name(f)); break;
     }
     // IMREAD_UNCHANGED ignores EXIF orientation, except in TIFF, whose decoder applies
     // its Orientation tag itself (verified with OpenCV 4.6).
@@ -229,26 +228,23 @@ std::string alternatives(Format rejected, int depth, int channels) {
 
 // ---- Encoding ----
 
-std::vector<int> encode_params(Format f, const EncodeOptions& opt) {
-    if (opt.quality == -1 || (f != Format::jpeg && f != Format::webp)) return {};
-    if (opt.quality < 1 || opt.quality > 100) throw IoError("quality must be 1..100");
-    // Any WebP quality selects lossy WebP; without one OpenCV writes lossless WebP.
-    return {f == Format::jpeg ? cv::IMWRITE_JPEG_QUALITY : cv::IMWRITE_WEBP_QUALITY, opt.quality};
+int checked_quality(const EncodeOptions& opt) {
+    if (opt.quality != -1 && (opt.quality < 1 || opt.quality > 100)) throw IoError("quality must be 1..100");
+    return opt.quality;
 }
 
 Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt) {
-    std::string ext = "."s + extension(f);
-    const std::string name = format_name(f);
-    if (f == Format::pnm) ext = ".pnm";  // P5 or P6 by channel count; ".ppm" refuses gray
-    Bytes out;
-    bool ok = false;
-    try {
-        ok = cv::imencode(ext, swap_red_blue(m), out, encode_params(f, opt));
-    } catch (const cv::Exception& e) {
-        throw IoError(name + " encoder failed: " + e.err.substr(0, e.err.find('\n')));
+    switch (f) {
+        case Format::png:
+            if (opt.png_compression < -1 || opt.png_compression > 9) throw IoError("PNG compression must be 0..9");
+            return detail::encode_png(m, opt.png_compression);
+        case Format::jpeg: return detail::encode_jpeg(m, checked_quality(opt));
+        case Format::webp: return detail::encode_webp(m, checked_quality(opt));
+        default: break;
     }
-    if (!ok || out.empty()) throw IoError(name + " encoder failed");
-    return out;
+    // P5 or P6 by channel count (".ppm" refuses gray); BMP and TIFF with OpenCV's defaults.
+    const std::string ext = f == Format::pnm ? ".pnm" : "."s + extension(f);
+    return detail::plugin_encode(m, ext, format_name(f));
 }
 
 // ---- Files ----
@@ -392,7 +388,10 @@ Format format_from_path(const std::string& path) {
         {"gif", Format::gif}};
     for (const auto& [name, format] : known)
         if (ext == name) return format;
-    return cv::haveImageWriter("x." + ext) ? Format::other : Format::unknown;
+    // The other extensions OpenCV 4.6 writes (cv::haveImageWriter, which would load the codecs).
+    for (const char* name : {"jp2", "pam", "pfm", "sr", "ras", "exr", "hdr", "pic"})
+        if (ext == name) return Format::other;
+    return Format::unknown;
 }
 
 Format sniff(const Bytes& head) {
@@ -432,6 +431,19 @@ cv::Mat decode(const Bytes& data, Format name_hint) {
         case Format::unknown: throw IoError("not an image or array file (unrecognised content)");
         default: return decode_image(f, data);
     }
+}
+
+cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, Format name_hint) {
+    Bytes bytes = std::move(data);
+    if (probed.format != Format::png) return decode(bytes, name_hint);
+    Bytes().swap(bytes);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), std::fclose);
+    if (!file) throw IoError(read_reason(errno));
+    const cv::Mat img = detail::apply_orientation(detail::decode_png(file.get()), probed.orientation);
+    if (img.cols != probed.width || img.rows != probed.height || img.channels() != probed.channels ||
+        img.depth() != probed.depth)
+        throw IoError("changed while being read");
+    return img;
 }
 
 // ---- Encoding ----

@@ -39,8 +39,17 @@ Info probe(const Bytes& data, Format name_hint = Format::unknown);
 // EXIF orientation), .npy and .csv. Throws IoError with the reason.
 cv::Mat decode(const Bytes& data, Format name_hint = Format::unknown);
 
+// decode() for `data`, read from the file `path` and described by probe() as `probed`,
+// taking the bytes: a PNG is read again from `path` in pieces once `data` is freed, so the
+// file's bytes and its pixels are never all in memory together. Throws IoError as decode()
+// does, and "changed while being read" if the PNG read again does not match `probed`.
+cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, Format name_hint = Format::unknown);
+
 struct EncodeOptions {
-    int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default
+    int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default (JPEG 95, WebP lossless)
+    // PNG zlib level 0..9 (with libpng's adaptive filters); -1 = OpenCV's default, tuned for
+    // speed: level 1, the RLE strategy and the Sub filter.
+    int png_compression = -1;
 };
 
 // Why `format` cannot hold `m` exactly (depth, channels), or nothing if it can.
