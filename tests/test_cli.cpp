@@ -4,8 +4,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <sstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "imgpool/filter.hpp"
@@ -174,6 +177,17 @@ TEST_CASE("cli: --png-compression chooses the zlib level; the pixels stay the sa
     CHECK(test::same(a, cv::imread(dir / "best.png", cv::IMREAD_UNCHANGED)));
     CHECK(test::same(a, cv::imread(dir / "default.png", cv::IMREAD_UNCHANGED)));
     CHECK(test::same(a, cv::imread(cat, cv::IMREAD_UNCHANGED)));
+}
+
+TEST_CASE("cli: a PNG from a named pipe, which cannot be read twice") {
+    test::TempDir dir;
+    REQUIRE(::mkfifo((dir / "pipe").c_str(), 0600) == 0);
+    const auto png = test::read_bytes(test::sample("circle64.png"));
+    std::thread writer([&] { test::write_bytes(dir / "pipe", png); });  // waits for imgpool to open it
+    const test::Run r = cli("pipe -k 2 -o out.png", dir.path.string());
+    writer.join();
+    CHECK(r.code == 0);
+    CHECK(cv::imread(dir / "out.png", cv::IMREAD_UNCHANGED).size() == cv::Size(32, 32));
 }
 
 TEST_CASE("cli: bad files exit 1 with one line naming the file") {

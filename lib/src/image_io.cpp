@@ -436,9 +436,15 @@ cv::Mat decode(const Bytes& data, Format name_hint) {
 cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, Format name_hint) {
     Bytes bytes = std::move(data);
     if (probed.format != Format::png) return decode(bytes, name_hint);
-    Bytes().swap(bytes);
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), std::fclose);
+    // Only a regular file can be read again (not a pipe such as <(...)); O_NONBLOCK so that
+    // opening a FIFO does not wait for a writer.
+    Fd fd{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    struct stat st {};
+    if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) return decode(bytes, name_hint);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(::fdopen(fd.fd, "rb"), std::fclose);
     if (!file) throw IoError(read_reason(errno));
+    fd.fd = -1;  // the FILE closes it
+    Bytes().swap(bytes);
     const cv::Mat img = detail::apply_orientation(detail::decode_png(file.get()), probed.orientation);
     if (img.cols != probed.width || img.rows != probed.height || img.channels() != probed.channels ||
         img.depth() != probed.depth)

@@ -70,7 +70,9 @@ struct Reader {
         png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, on_error, on_warning);
         if (png) info = png_create_info_struct(png);
         if (png) end = png_create_info_struct(png);
-        if (!png || !info || !end) throw IoError("not enough memory to decode the PNG data");
+        if (png && info && end) return;
+        png_destroy_read_struct(&png, &info, &end);  // no destructor after a throwing constructor
+        throw IoError("not enough memory to decode the PNG data");
     }
     ~Reader() { png_destroy_read_struct(&png, &info, &end); }
     Reader(const Reader&) = delete;
@@ -136,7 +138,9 @@ struct Writer {
     Writer() {
         png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, on_error, on_warning);
         if (png) info = png_create_info_struct(png);
-        if (!png || !info) throw IoError("not enough memory to encode PNG");
+        if (png && info) return;
+        png_destroy_write_struct(&png, &info);  // no destructor after a throwing constructor
+        throw IoError("not enough memory to encode PNG");
     }
     ~Writer() { png_destroy_write_struct(&png, &info); }
     Writer(const Writer&) = delete;

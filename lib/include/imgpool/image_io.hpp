@@ -40,9 +40,10 @@ Info probe(const Bytes& data, Format name_hint = Format::unknown);
 cv::Mat decode(const Bytes& data, Format name_hint = Format::unknown);
 
 // decode() for `data`, read from the file `path` and described by probe() as `probed`,
-// taking the bytes: a PNG is read again from `path` in pieces once `data` is freed, so the
-// file's bytes and its pixels are never all in memory together. Throws IoError as decode()
-// does, and "changed while being read" if the PNG read again does not match `probed`.
+// taking the bytes: a PNG in a regular file is read again from `path` in pieces once `data`
+// is freed, so the file's bytes and its pixels are never all in memory together (anything
+// else is decoded from `data`). Throws IoError as decode() does, and "changed while being
+// read" if the PNG read again does not match `probed`.
 cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, Format name_hint = Format::unknown);
 
 struct EncodeOptions {
