@@ -551,3 +551,181 @@ TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the re
         sep_check(big(cv::Rect(7, 9, 251, 150)), q);
     }
 }
+
+// ---- The stride-1 8-bit engine (lib/src/sliding_u8.cpp): max, min and avg, exactly as the
+// generic engine, through both of its x methods (shifted loads up to 8 / 4 taps, transposed
+// tiles beyond), both y methods (direct up to 4 rows, van Herk beyond), 16- and 32-bit sums,
+// clipped windows, images narrower than the window, tails and regions of larger images.
+namespace {
+
+bool sliding_takes(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat out;
+    return detail::pool_sliding_u8(src, p, out);
+}
+
+void sliding_check(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    REQUIRE(detail::pool_sliding_u8(src, p, fast));
+    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    CHECK(test::same(fast, generic));
+}
+
+cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
+    cv::Mat m(size, CV_8UC(cn));
+    cv::theRNG().state = rng();
+    if (rng() % 3 == 0) cv::randu(m, 0, 4);  // few values: many ties in averages
+    else cv::randu(m, 0, 256);
+    if (rng() % 4 == 0) m.setTo(cv::Scalar::all(255), m > 200);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;  // the separable engine takes these cases
+    std::mt19937 rng(41);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    const int widths[] = {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 33, 63};
+    int checked = 0;
+    for (int trial = 0; trial < 500; ++trial) {
+        PoolParams p;
+        p.type = trial % 3 == 0 ? PoolType::max : trial % 3 == 1 ? PoolType::min : PoolType::avg;
+        p.window = {widths[rng() % 12], widths[rng() % 12]};
+        p.stride = {1, 1};
+        if (rng() % 3) {
+            if (rng() % 3 == 0) p.padding = Padding::tf_same();
+            else p.padding = Padding::explicit_(pick(0, p.window.w), pick(0, p.window.h), pick(0, p.window.w), pick(0, p.window.h));
+            p.border = Border(rng() % 4);
+            p.ceil_mode = !p.padding.same && rng() % 4 == 0;
+            p.count_pad = p.type == PoolType::avg && p.border == Border::ignore && rng() % 2;
+        }
+        p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+        const cv::Size size(pick(1, 150), pick(1, 90));
+        const cv::Mat src = u8_image(rng, size, pick(1, 4));
+        try {
+            validate(p, src.size());
+        } catch (const imgpool::Error&) {
+            continue;
+        }
+        INFO(sep_describe(p, src));
+        cv::Mat out;
+        if (!detail::pool_sliding_u8(src, p, out)) {
+            // Only averages whose windows have different divisors are left to others.
+            CHECK(p.type == PoolType::avg);
+            continue;
+        }
+        sliding_check(src, p);
+        ++checked;
+    }
+    CHECK(checked > 250);
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and chunks") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(42);
+    // Widths around 16/32 samples, 256/512-pixel chunks, bands of 16/32 rows; windows of
+    // 1, the row-mode limits, tile sizes, 63 and 127; SAME padding clips every edge.
+    for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
+                     Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
+        for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
+            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                for (int cn : {1, 3, 4}) {
+                    PoolParams p;
+                    p.type = t;
+                    p.window = w;
+                    p.stride = {1, 1};
+                    p.padding = Padding::tf_same();
+                    if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
+                        p.border = Border::replicate;
+                        p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+                    }
+                    const cv::Mat src = u8_image(rng, size, cn);
+                    INFO(sep_describe(p, src));
+                    sliding_check(src, p);
+                }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(43);
+    // 16-bit division up to 256 cells, float beyond; ties with values 0..3 and 255.
+    for (Extent w : {Extent{2, 1}, Extent{2, 2}, Extent{4, 4}, Extent{16, 16}, Extent{15, 17}, Extent{17, 16},
+                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}})
+        for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+            PoolParams p;
+            p.type = PoolType::avg;
+            p.window = w;
+            p.stride = {1, 1};
+            p.rounding = r;
+            cv::Mat src(w.h + 40, w.w + 70, CV_8UC(1 + int(rng() % 3)));
+            cv::theRNG().state = rng();
+            cv::randu(src, 0, 4);
+            if (rng() % 2) src.setTo(cv::Scalar::all(255), src > 2);
+            INFO(sep_describe(p, src));
+            sliding_check(src, p);
+        }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and the cases it leaves") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(44);
+    const cv::Mat big = u8_image(rng, {1100, 700}, 3);
+    for (int k : {3, 15, 63})
+        for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
+            PoolParams p;
+            p.type = t;
+            p.window = {k, k};
+            p.stride = {1, 1};
+            p.padding = Padding::symmetric((k - 1) / 2);
+            p.border = t == PoolType::avg ? Border::reflect : Border::ignore;
+            INFO(std::string(to_string(t)) << " " << k);
+            const cv::Mat crop = big(cv::Rect(5, 3, 1000 + k, 600));  // a region: rows not contiguous
+            sliding_check(crop, p);
+            const int threads = cv::getNumThreads();
+            cv::setNumThreads(1);
+            const cv::Mat one = pool(crop, p);
+            cv::setNumThreads(threads);
+            CHECK(test::same(one, pool(crop, p)));
+        }
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
+    PoolParams p;
+    p.window = {3, 3};
+    p.stride = {1, 1};
+    CHECK(sliding_takes(u8, p));
+    for (auto change : std::vector<std::function<void(PoolParams&)>>{
+             [](PoolParams& q) { q.stride = {2, 1}; }, [](PoolParams& q) { q.dilation = {1, 2}; },
+             [](PoolParams& q) { q.type = PoolType::sum; }, [](PoolParams& q) { q.type = PoolType::median; },
+             [](PoolParams& q) { q.depth = CV_16U; }, [](PoolParams& q) { q.scope = Scope::global; },
+             [](PoolParams& q) { q.type = PoolType::avg, q.padding = Padding::symmetric(1); }}) {
+        PoolParams q = p;
+        change(q);
+        CHECK_FALSE(sliding_takes(u8, q));
+    }
+    CHECK_FALSE(sliding_takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
+    {
+        const SepOptimized off(false);
+        CHECK_FALSE(sliding_takes(u8, p));
+    }
+}
+
+TEST_CASE("engines: a region of a larger image pools as its copy, border fills included") {
+    // Regression: the padded copy was filled from the pixels around the region
+    // (cv::copyMakeBorder without BORDER_ISOLATED), so the generic and separable engines
+    // read cells outside the input.
+    std::mt19937 rng(45);
+    const cv::Mat big = random_image(rng, {60, 50}, CV_16U, 2);
+    const cv::Mat roi = big(cv::Rect(10, 8, 30, 25));
+    for (Border b : {Border::zero, Border::replicate, Border::reflect})
+        for (PoolType t : {PoolType::max, PoolType::avg, PoolType::median}) {
+            PoolParams p;
+            p.type = t;
+            p.window = {5, 3};
+            p.stride = {2, 1};
+            p.padding = Padding::explicit_(3, 2, 4, 1);
+            p.border = b;
+            INFO(std::string(to_string(t)) << " border " << int(b));
+            CHECK(test::same(pool(roi, p), pool(roi.clone(), p)));
+        }
+}

@@ -13,6 +13,12 @@ namespace imgpool::detail {
 // channels; max, min, avg, sum): one pass, vectorised. pool_2x2.cpp.
 bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
 
+// Stride 1, dilation 1, 8-bit in and out: max, min and avg (one divisor for all windows),
+// at a cost per pixel independent of the window (transposed tiles along x); border fills
+// without a padded copy. AVX2 only.
+// sliding_u8.cpp.
+bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
+
 // Separable engine for max, min, avg, sum and lp: rows, then columns, with van Herk /
 // Gil-Werman for max/min and running sums for integer avg/sum where windows overlap, so
 // the cost does not grow with the window. separable.cpp.
