@@ -729,3 +729,95 @@ TEST_CASE("engines: a region of a larger image pools as its copy, border fills i
             CHECK(test::same(pool(roi, p), pool(roi.clone(), p)));
         }
 }
+
+// ---- The 8-bit median engine (lib/src/median_u8.cpp): sliding histograms, exactly as the
+// generic engine (even counts averaged and rounded by the rule, float results as halves).
+namespace {
+
+void median_check(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    const detail::Plan plan = detail::make_plan(src, p);
+    REQUIRE(detail::pool_median_u8(plan, p, fast));
+    const cv::Mat generic = detail::pool_generic(plan, p);
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    CHECK(test::same(fast, generic));
+}
+
+}  // namespace
+
+TEST_CASE("engines: 8-bit median, random windows, strides, padding, borders, depths") {
+    std::mt19937 rng(51);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    int checked = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        PoolParams p;
+        p.type = PoolType::median;
+        p.window = {pick(1, 17), pick(1, 17)};
+        p.stride = {pick(1, p.window.w + 1), pick(1, p.window.h + 1)};
+        if (rng() % 2) {
+            if (rng() % 3 == 0) p.padding = Padding::tf_same();
+            else p.padding = Padding::explicit_(pick(0, 4), pick(0, 4), pick(0, 4), pick(0, 4));
+            p.border = Border(rng() % 4);
+            p.ceil_mode = !p.padding.same && rng() % 3 == 0;
+        }
+        if (rng() % 6 == 0) {
+            p.scope = rng() % 3 ? Scope::adaptive : Scope::global;
+            p.output_size = {pick(1, 40), pick(1, 30)};
+        }
+        p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+        const int depths[] = {-1, -1, CV_32F, CV_64F};
+        p.depth = depths[rng() % 4];
+        const cv::Mat src = u8_image(rng, {pick(1, 120), pick(1, 80)}, pick(1, 4));
+        try {
+            validate(p, src.size());
+        } catch (const imgpool::Error&) {
+            continue;
+        }
+        INFO(sep_describe(p, src) << " scope " << int(p.scope));
+        median_check(src, p);
+        ++checked;
+    }
+    CHECK(checked > 200);
+}
+
+TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the cases it leaves") {
+    std::mt19937 rng(52);
+    const cv::Mat big = u8_image(rng, {700, 400}, 3);
+    for (int k : {1, 2, 15, 63, 127})
+        for (int stride : {1, 3}) {
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = {k, k};
+            p.stride = {stride, stride};
+            p.padding = Padding::symmetric((k - 1) / 2);
+            p.border = k == 15 ? Border::reflect : Border::ignore;
+            INFO("k " << k << " stride " << stride);
+            const cv::Mat crop = big(cv::Rect(3, 2, 600 + k % 7, 180 + k));
+            median_check(crop, p);
+            const int threads = cv::getNumThreads();
+            cv::setNumThreads(1);
+            const cv::Mat one = pool(crop, p);
+            cv::setNumThreads(threads);
+            CHECK(test::same(one, pool(crop, p)));
+        }
+    PoolParams p;
+    p.type = PoolType::median;
+    p.window = {3, 3};
+    auto takes = [&](const cv::Mat& src, const PoolParams& q) {
+        cv::Mat out;
+        return detail::pool_median_u8(detail::make_plan(src, q), q, out);
+    };
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
+    CHECK(takes(u8, p));
+    PoolParams q = p;
+    q.dilation = {2, 1};
+    CHECK_FALSE(takes(u8, q));
+    q = p;
+    q.depth = CV_16U;
+    CHECK_FALSE(takes(u8, q));
+    q = p;
+    q.type = PoolType::mode;
+    CHECK_FALSE(takes(u8, q));
+    CHECK_FALSE(takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
+}
