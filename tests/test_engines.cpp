@@ -594,6 +594,7 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
         p.type = trial % 3 == 0 ? PoolType::max : trial % 3 == 1 ? PoolType::min : PoolType::avg;
         p.window = {widths[rng() % 12], widths[rng() % 12]};
         p.stride = {1, 1};
+        if (rng() % 4 == 0) p.stride = {pick(1, 3), pick(1, 3)};  // narrow windows only
         if (rng() % 3) {
             if (rng() % 3 == 0) p.padding = Padding::tf_same();
             else p.padding = Padding::explicit_(pick(0, p.window.w), pick(0, p.window.h), pick(0, p.window.w), pick(0, p.window.h));
@@ -612,8 +613,9 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
         INFO(sep_describe(p, src));
         cv::Mat out;
         if (!detail::pool_sliding_u8(src, p, out)) {
-            // Only averages whose windows have different divisors are left to others.
-            CHECK(p.type == PoolType::avg);
+            // Only averages whose windows have different divisors, and strides beyond 1 with
+            // windows wider than the row mode's, are left to others.
+            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1));
             continue;
         }
         sliding_check(src, p);
@@ -695,7 +697,7 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     p.stride = {1, 1};
     CHECK(sliding_takes(u8, p));
     for (auto change : std::vector<std::function<void(PoolParams&)>>{
-             [](PoolParams& q) { q.stride = {2, 1}; }, [](PoolParams& q) { q.dilation = {1, 2}; },
+             [](PoolParams& q) { q.stride = {2, 1}, q.window = {9, 3}; }, [](PoolParams& q) { q.dilation = {1, 2}; },
              [](PoolParams& q) { q.type = PoolType::sum; }, [](PoolParams& q) { q.type = PoolType::median; },
              [](PoolParams& q) { q.depth = CV_16U; }, [](PoolParams& q) { q.scope = Scope::global; },
              [](PoolParams& q) { q.type = PoolType::avg, q.padding = Padding::symmetric(1); }}) {
@@ -820,4 +822,23 @@ TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the c
     q.type = PoolType::mode;
     CHECK_FALSE(takes(u8, q));
     CHECK_FALSE(takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
+}
+
+TEST_CASE("engines: stride-1 8-bit engine also takes 3x3 stride 2, exactly") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(46);
+    for (cv::Size size : {cv::Size(3, 3), cv::Size(4, 5), cv::Size(67, 33), cv::Size(258, 41), cv::Size(1001, 37)})
+        for (int cn : {1, 3, 4})
+            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                for (bool same : {false, true}) {
+                    PoolParams p;
+                    p.type = t;
+                    p.window = {3, 3};
+                    p.stride = {2, 2};
+                    if (same) p.padding = Padding::tf_same();
+                    if (same && t == PoolType::avg) p.border = Border::replicate;  // one divisor
+                    const cv::Mat src = u8_image(rng, size, cn);
+                    INFO(sep_describe(p, src));
+                    sliding_check(src, p);
+                }
 }

@@ -42,31 +42,32 @@ using i64 = std::int64_t;
 #define IMGPOOL_SL_AVX2 __attribute__((target("avx2")))
 #define IMGPOOL_SL_INLINE __attribute__((target("avx2"), always_inline)) inline
 
-// One axis of sliding windows: output o takes the virtual cells o .. o+k-1, virtual cell i
+// One axis of sliding windows: output o takes the virtual cells o*s .. o*s+k-1, virtual cell i
 // being source cell v0 + i (v0 = -padding before). Virtual cells [lo, hi) are source cells,
 // [plo, phi) those that count (the source and, with a border fill, the filled padding);
 // the rest are the reduction's identity.
 struct Axis {
-    int k = 1, out = 0, n = 0, len = 0, lo = 0, hi = 0, plo = 0, phi = 0;
+    int k = 1, s = 1, out = 0, n = 0, len = 0, lo = 0, hi = 0, plo = 0, phi = 0;
     i64 v0 = 0;
 };
 
 // The axis, checked against the spans every other engine works from.
-bool make_axis(int n, int k, AxisPadding pad, const PoolParams& p, bool filled, Axis& a) {
+bool make_axis(int n, int k, int stride, AxisPadding pad, const PoolParams& p, bool filled, Axis& a) {
     const bool avg = p.type == PoolType::avg, count_pad = avg && p.count_pad;
-    const std::vector<Span> spans = window_spans(n, k, 1, 1, pad, p.ceil_mode, filled);
+    const std::vector<Span> spans = window_spans(n, k, stride, 1, pad, p.ceil_mode, filled);
     a.k = k;
+    a.s = stride;
     a.n = n;
     a.out = int(spans.size());
     a.v0 = -i64(pad.before);
-    a.len = a.out + k - 1;
+    a.len = (a.out - 1) * stride + k;
     a.lo = std::min(pad.before, a.len);
     a.hi = int(std::clamp<i64>(i64(pad.before) + n, a.lo, a.len));
     a.plo = filled ? 0 : a.lo;
     a.phi = filled ? int(std::clamp<i64>(i64(pad.before) + n + pad.after, a.hi, a.len)) : a.hi;
     for (int o = 0; o < a.out; ++o) {
         const Span& sp = spans[size_t(o)];
-        const int first = std::max(o, a.plo), end = std::min(o + k, a.phi);
+        const int first = std::max(o * stride, a.plo), end = std::min(o * stride + k, a.phi);
         if (end <= first || sp.step != 1 || sp.count != end - first) return false;
         if (sp.first != (filled ? first : first - pad.before)) return false;
         if (avg && (count_pad ? sp.extent : sp.count) != k) return false;  // one divisor
@@ -426,6 +427,38 @@ IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k
     }
 }
 
+// Every s-th pixel of a row of full-resolution results.
+template <typename V>
+void subsample(const V* f, V* out, size_t outputs, size_t cn, size_t s) {
+    switch (cn) {
+    case 1:
+        for (size_t o = 0; o < outputs; ++o) out[o] = f[o * s];
+        return;
+    case 3:
+        for (size_t o = 0; o < outputs; ++o)
+            out[3 * o] = f[3 * o * s], out[3 * o + 1] = f[3 * o * s + 1], out[3 * o + 2] = f[3 * o * s + 2];
+        return;
+    default:
+        for (size_t o = 0; o < outputs; ++o)
+            for (size_t c = 0; c < cn; ++c) out[o * cn + c] = f[o * s * cn + c];
+    }
+}
+
+// The window sums of every pixel (stride > 1: then every s-th is taken).
+IMGPOOL_SL_AVX2 void x_row_sums(const u16* v, u16* out, size_t n, size_t cn, int k) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i a = ld(v + i);
+        for (int t = 1; t < k; ++t) a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
+        st(out + i, a);
+    }
+    for (; i < n; ++i) {
+        u16 a = 0;
+        for (int t = 0; t < k; ++t) a = u16(a + v[i + size_t(t) * cn]);
+        out[i] = a;
+    }
+}
+
 // ---------------------------------------------------------------- along x, tiles
 
 // Columns [e, e+16) of 32 rows of bytes into 16 vectors, lane r = row r.
@@ -536,6 +569,7 @@ public:
             ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0};
         }
         tiles_ = x.k > kRowModeMax;
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_ * (tiles_ ? 32 : 1), u8(Max ? 0 : 255));
         if (tiles_) {
             chunk_ = x.k > 16 ? 512 : 256;
@@ -551,9 +585,15 @@ public:
         if (!tiles_) {
             u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
             for (int oy = oy0; oy < oy1; ++oy) {
-                ymeth_.row(y.v0 + oy, v, oy == oy0);
+                ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
                 fill_margins(band_.data(), margins_, cn_);
-                x_row_maxmin<Max>(band_.data(), jb_.dst->ptr<u8>(oy), size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                u8* out = jb_.dst->ptr<u8>(oy);
+                if (jb_.x.s == 1) {
+                    x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                    continue;
+                }
+                x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
+                subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
             }
             _mm_sfence();
             return;
@@ -571,7 +611,7 @@ public:
     }
 
 private:
-    std::vector<u8> zero_, p_, s_, band_;
+    std::vector<u8> zero_, p_, s_, band_, full_;
     std::vector<Lane32> t_, h_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
@@ -606,6 +646,7 @@ public:
         const Axis& x = jb.x;
         rows_ = make_rows(jb, ident_.data(), ident_.data());
         tiles_ = x.k > kRowModeAvg || jb.divisor > 256;
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_ * (tiles_ ? 16 : 2), 0);
         if (tiles_) {
             chunk_ = 512;
@@ -625,12 +666,18 @@ public:
             const int rows = std::min(R, oy1 - b);
             for (int r = 0; r < rows; ++r) {
                 u16* v = row(r) + lo;
-                if (!prev) sum_rows_first(rows_, y.v0 + b + r, y.k, real_, v);
+                if (!prev || y.s > 1) sum_rows_first(rows_, y.v0 + i64(b + r) * y.s, y.k, real_, v);
                 else sum_rows_next(rows_, y.v0 + b + r, y.k, real_, prev, v);
                 prev = v;
                 fill_margins(row(r), margins_, cn_);
-                if (!tiles_)
+                if (tiles_) continue;
+                if (jb_.x.s == 1) {
                     x_row_avg(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, jb_.x.k, div_, jb_.stream);
+                } else {
+                    x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
+                    subsample(full_.data(), full_.data(), size_t(jb_.x.out), cn_, size_t(jb_.x.s));  // in place: o <= o*s
+                    x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, 1, div_, false);
+                }
             }
             if (!tiles_) continue;
             band_x(b, rows);
@@ -641,6 +688,7 @@ public:
 
 private:
     const Divisor div_;
+    std::vector<u16> full_;
     std::vector<u16> band_;
     std::vector<Lane32> t_;
     std::vector<Lane16> o_;
@@ -747,15 +795,20 @@ bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst) {
     if (p.scope != Scope::window || src.depth() != CV_8U || result_depth(CV_8U, p) != CV_8U) return false;
     if (p.type != PoolType::max && p.type != PoolType::min && p.type != PoolType::avg) return false;
     const Extent s = effective_stride(p);
-    if (s.w != 1 || s.h != 1 || p.dilation.w != 1 || p.dilation.h != 1) return false;
+    if (p.dilation.w != 1 || p.dilation.h != 1) return false;
+    // Strides beyond 1 (e.g. 3x3/2): the narrow windows' row mode, each output row's rows
+    // gathered (max/min up to 4 rows, sums up to 8).
+    const bool narrow = p.type == PoolType::avg ? p.window.w <= kRowModeAvg && p.window.w * p.window.h <= 256 && p.window.h <= 8
+                                                : p.window.w <= kRowModeMax && p.window.h <= 4;
+    if ((s.w > 1 || s.h > 1) && !narrow) return false;
     static const bool avx2 = cv::checkHardwareSupport(CV_CPU_AVX2);
     if (!avx2 || !cv::useOptimized()) return false;
     // 16-bit sums along y, and the exact division's range (Divisor).
     if (p.type == PoolType::avg && (p.window.h > 257 || i64(p.window.w) * p.window.h > 13000)) return false;
     const bool filled = p.border != Border::ignore;
     Job jb;
-    if (!make_axis(src.cols, p.window.w, axis_padding(p, true, src.cols), p, filled, jb.x) ||
-        !make_axis(src.rows, p.window.h, axis_padding(p, false, src.rows), p, filled, jb.y))
+    if (!make_axis(src.cols, p.window.w, s.w, axis_padding(p, true, src.cols), p, filled, jb.x) ||
+        !make_axis(src.rows, p.window.h, s.h, axis_padding(p, false, src.rows), p, filled, jb.y))
         return false;
     jb.src = src;
     jb.cn = src.channels();
