@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engines.hpp"
-#include "reduce.hpp"
+#include "imgpool/params.hpp"
 
 namespace imgpool::detail {
 namespace {
@@ -148,7 +148,11 @@ private:
     void store(int oy, size_t ox, int c, int lo, int hi) {
         const size_t i = ox * size_t(cn_) + size_t(c);
         switch (dst_.depth()) {
-        case CV_8U: dst_.ptr<u8>(oy)[i] = u8(round_div(lo + hi, 2, rounding_)); break;
+        case CV_8U: {  // round_div(lo + hi, 2): a tie is an odd sum
+            const int sum = lo + hi, q = sum >> 1;
+            dst_.ptr<u8>(oy)[i] = u8(q + ((sum & 1) && (rounding_ == Rounding::half_up || (q & 1)) ? 1 : 0));
+            break;
+        }
         case CV_32F: dst_.ptr<float>(oy)[i] = float((lo + hi) / 2.0); break;
         default: dst_.ptr<double>(oy)[i] = (lo + hi) / 2.0; break;
         }

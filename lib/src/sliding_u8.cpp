@@ -90,7 +90,7 @@ struct Job {
 };
 
 // Row mode (shifted loads along the row) up to this window width, tiles beyond.
-constexpr int kRowModeMax = 8, kRowModeAvg = 4;
+constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
