@@ -360,6 +360,36 @@ std::string sep_describe(const PoolParams& p, const cv::Mat& src) {
     return s.str();
 }
 
+// Valid windows of k: crops of the whole result are the generic engine's results for the
+// matching crops of the input (the generic engine is too slow for the whole image).
+void check_crops(const cv::Mat& whole, const cv::Mat& src, const PoolParams& p, int k, cv::Size size,
+                 std::initializer_list<cv::Point> corners) {
+    for (cv::Point at : corners) {
+        const cv::Rect out(at, size);
+        const cv::Mat crop = src(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
+        INFO("crop at " << at);
+        CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
+    }
+}
+
+PoolParams avg_stride1(Extent w, Rounding r) {
+    PoolParams p;
+    p.type = PoolType::avg;
+    p.window = w;
+    p.stride = {1, 1};
+    p.rounding = r;
+    return p;
+}
+
+// Several threads give the same result as one.
+void check_one_thread(const cv::Mat& src, const PoolParams& p, const cv::Mat& whole) {
+    const int threads = cv::getNumThreads();
+    cv::setNumThreads(1);
+    const cv::Mat one = pool(src, p);
+    cv::setNumThreads(threads);
+    CHECK(test::same(one, whole));
+}
+
 }  // namespace
 
 TEST_CASE("engines: separable, stride 1 with large windows, clipped edges, dilation, count-pad") {
@@ -451,11 +481,7 @@ TEST_CASE("engines: separable, integer averages round exactly, ties included") {
     for (Extent w : {Extent{63, 63}, Extent{200, 3}, Extent{17, 16}, Extent{16, 16}})
         for (int depth : {CV_8U, CV_16U})
             for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
-                PoolParams p;
-                p.type = PoolType::avg;
-                p.window = w;
-                p.stride = {1, 1};
-                p.rounding = r;
+                const PoolParams p = avg_stride1(w, r);
                 cv::Mat src(w.h + 9, w.w + 12, CV_MAKETYPE(depth, 2));
                 cv::theRNG().state = rng();
                 cv::randu(src, 0, 2);
@@ -488,7 +514,6 @@ TEST_CASE("engines: separable, 1920x1080 RGB, stride 1, 3x3 and 63x63, against g
     cv::theRNG().state = rng();
     cv::randu(src, 0, 256);
     src(cv::Rect(600, 300, 400, 300)).setTo(cv::Scalar(9, 200, 255));  // flat areas: ties everywhere
-    const int threads = cv::getNumThreads();
     for (int k : {3, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum}) {
             PoolParams p;
@@ -499,17 +524,10 @@ TEST_CASE("engines: separable, 1920x1080 RGB, stride 1, 3x3 and 63x63, against g
             INFO(std::string(to_string(t)) << " " << k << "x" << k);
             const cv::Mat whole = pool(src, p);
             REQUIRE(whole.size() == cv::Size(1920 - k + 1, 1080 - k + 1));
-            for (cv::Point at : {cv::Point(0, 0), cv::Point(1920 - k + 1 - 48, 1080 - k + 1 - 32), cv::Point(570, 280),
-                                 cv::Point(911, 517)}) {
-                const cv::Rect out(at, cv::Size(48, 32));
-                const cv::Mat crop = src(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
-                INFO("crop at " << at);
-                CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
-            }
-            cv::setNumThreads(1);
-            const cv::Mat one = pool(src, p);
-            cv::setNumThreads(threads);
-            CHECK(test::same(one, whole));
+            check_crops(whole, src, p, k, {48, 32},
+                        {cv::Point(0, 0), cv::Point(1920 - k + 1 - 48, 1080 - k + 1 - 32), cv::Point(570, 280),
+                         cv::Point(911, 517)});
+            check_one_thread(src, p, whole);
         }
 }
 
@@ -656,11 +674,7 @@ TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor clas
     for (Extent w : {Extent{2, 1}, Extent{2, 2}, Extent{4, 4}, Extent{16, 16}, Extent{15, 17}, Extent{17, 16},
                      Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}})
         for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
-            PoolParams p;
-            p.type = PoolType::avg;
-            p.window = w;
-            p.stride = {1, 1};
-            p.rounding = r;
+            const PoolParams p = avg_stride1(w, r);
             cv::Mat src(w.h + 40, w.w + 70, CV_8UC(1 + int(rng() % 3)));
             cv::theRNG().state = rng();
             cv::randu(src, 0, 4);
@@ -678,7 +692,6 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     // whole; wide windows without padding on crops, whose results are crops of the whole.
     const cv::Mat big = u8_image(rng, {1540, 1010}, 3);
     const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
-    const int threads = cv::getNumThreads();
     for (int k : {3, 17, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
             PoolParams p;
@@ -695,17 +708,10 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
             if (k == 3) {
                 CHECK(test::same(whole, detail::pool_generic(detail::make_plan(region, p), p)));
             } else {
-                for (cv::Point at : {cv::Point(0, 0), cv::Point(1500 - k + 1 - 40, 1000 - k + 1 - 35), cv::Point(611, 487)}) {
-                    const cv::Rect out(at, cv::Size(40, 35));
-                    const cv::Mat crop = region(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
-                    INFO("crop at " << at);
-                    CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
-                }
+                check_crops(whole, region, p, k, {40, 35},
+                            {cv::Point(0, 0), cv::Point(1500 - k + 1 - 40, 1000 - k + 1 - 35), cv::Point(611, 487)});
             }
-            cv::setNumThreads(1);
-            const cv::Mat one = pool(region, p);
-            cv::setNumThreads(threads);
-            CHECK(test::same(one, whole));
+            check_one_thread(region, p, whole);
         }
     const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
     PoolParams p;
@@ -813,11 +819,7 @@ TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the c
             INFO("k " << k << " stride " << stride);
             const cv::Mat crop = big(cv::Rect(3, 2, 600 + k % 7, 180 + k));
             median_check(crop(cv::Rect(0, 0, 150, 40 + k)), p);  // the generic engine is slow for big windows
-            const int threads = cv::getNumThreads();  // stripes give the same as one thread
-            cv::setNumThreads(1);
-            const cv::Mat one = pool(crop, p);
-            cv::setNumThreads(threads);
-            CHECK(test::same(one, pool(crop, p)));
+            check_one_thread(crop, p, pool(crop, p));
         }
     PoolParams p;
     p.type = PoolType::median;
