@@ -20,6 +20,7 @@
 #include <immintrin.h>
 #endif
 
+#include "engines.hpp"  // the generic engine, for the median rows
 #include "imgpool/pool.hpp"
 
 namespace {
@@ -34,6 +35,11 @@ const cv::Mat& image_u8() {
         cv::randu(x, 0, 256);
         return x;
     }();
+    return m;
+}
+
+const cv::Mat& crop_u8() {
+    static const cv::Mat m = image_u8()(cv::Rect(0, 0, 480, 270)).clone();
     return m;
 }
 
@@ -190,6 +196,7 @@ void add_pool(const std::string& name, const cv::Mat& (*img)(), const PoolParams
 void register_all() {
     const auto u8 = image_u8;
     const auto f32 = image_f32;
+    const auto crop_u8 = ::crop_u8;
 
     add("read_u8/read", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
     add("read_f32/read", f32, [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
@@ -238,6 +245,53 @@ void register_all() {
             cv::Mat out;
             cv::blur(s, out, cv::Size(k, k));
             benchmark::DoNotOptimize(out.data);
+        });
+    }
+
+    // 3x3 stride 2 (PyTorch's usual stem pooling), 8-bit and float. OpenCV has no direct
+    // equivalent: dilate/erode or blur, then every second pixel.
+    for (auto [name, img] : {std::pair{"u8", u8}, std::pair{"f32", f32}}) {
+        add_pool(std::string("max3x3s2_") + name, img, window(PoolType::max, 3, 2));
+        add(std::string("max3x3s2_") + name + "/opencv", img, [](const cv::Mat& s) {
+            cv::Mat dilated, out;
+            cv::dilate(s, dilated, cv::Mat::ones(3, 3, CV_8U), cv::Point(0, 0));
+            cv::resize(dilated, out, cv::Size((s.cols - 1) / 2, (s.rows - 1) / 2), 0, 0, cv::INTER_NEAREST);
+            benchmark::DoNotOptimize(out.data);
+        });
+        add_pool(std::string("avg3x3s2_") + name, img, window(PoolType::avg, 3, 2));
+        add(std::string("avg3x3s2_") + name + "/opencv", img, [](const cv::Mat& s) {
+            cv::Mat blurred, out;
+            cv::blur(s, blurred, cv::Size(3, 3), cv::Point(0, 0));
+            cv::resize(blurred, out, cv::Size((s.cols - 1) / 2, (s.rows - 1) / 2), 0, 0, cv::INTER_NEAREST);
+            benchmark::DoNotOptimize(out.data);
+        });
+    }
+
+    // Median, stride 1, against cv::medianBlur (which replicates the border: the same
+    // values up to the border rule).
+    for (int k : {3, 5, 15}) {
+        const std::string ks = std::to_string(k) + "x" + std::to_string(k);
+        PoolParams median = window(PoolType::median, k, 1);
+        median.padding = imgpool::Padding::symmetric((k - 1) / 2);
+        median.border = imgpool::Border::replicate;
+        add_pool("median" + ks + "s1_u8", u8, median, true);
+        add("median" + ks + "s1_u8/opencv", u8, [k](const cv::Mat& s) {
+            cv::Mat out;
+            cv::medianBlur(s, out, k);
+            benchmark::DoNotOptimize(out.data);
+        });
+    }
+
+    // The median against the generic engine (sorting each window), on a 480x270 crop: the
+    // generic engine takes minutes for the whole image. Impl "generic": ratios.py skips it.
+    for (int k : {3, 15}) {
+        const std::string ks = std::to_string(k) + "x" + std::to_string(k);
+        PoolParams median = window(PoolType::median, k, 1);
+        median.padding = imgpool::Padding::symmetric((k - 1) / 2);
+        median.border = imgpool::Border::replicate;
+        add_pool("median" + ks + "s1_crop_u8", crop_u8, median);
+        add("median" + ks + "s1_crop_u8/generic", crop_u8, [median](const cv::Mat& s) {
+            benchmark::DoNotOptimize(imgpool::detail::pool_generic(imgpool::detail::make_plan(s, median), median).data);
         });
     }
 

@@ -360,6 +360,36 @@ std::string sep_describe(const PoolParams& p, const cv::Mat& src) {
     return s.str();
 }
 
+// Valid windows of k: crops of the whole result are the generic engine's results for the
+// matching crops of the input (the generic engine is too slow for the whole image).
+void check_crops(const cv::Mat& whole, const cv::Mat& src, const PoolParams& p, int k, cv::Size size,
+                 std::initializer_list<cv::Point> corners) {
+    for (cv::Point at : corners) {
+        const cv::Rect out(at, size);
+        const cv::Mat crop = src(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
+        INFO("crop at " << at);
+        CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
+    }
+}
+
+PoolParams avg_stride1(Extent w, Rounding r) {
+    PoolParams p;
+    p.type = PoolType::avg;
+    p.window = w;
+    p.stride = {1, 1};
+    p.rounding = r;
+    return p;
+}
+
+// Several threads give the same result as one.
+void check_one_thread(const cv::Mat& src, const PoolParams& p, const cv::Mat& whole) {
+    const int threads = cv::getNumThreads();
+    cv::setNumThreads(1);
+    const cv::Mat one = pool(src, p);
+    cv::setNumThreads(threads);
+    CHECK(test::same(one, whole));
+}
+
 }  // namespace
 
 TEST_CASE("engines: separable, stride 1 with large windows, clipped edges, dilation, count-pad") {
@@ -451,11 +481,7 @@ TEST_CASE("engines: separable, integer averages round exactly, ties included") {
     for (Extent w : {Extent{63, 63}, Extent{200, 3}, Extent{17, 16}, Extent{16, 16}})
         for (int depth : {CV_8U, CV_16U})
             for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
-                PoolParams p;
-                p.type = PoolType::avg;
-                p.window = w;
-                p.stride = {1, 1};
-                p.rounding = r;
+                const PoolParams p = avg_stride1(w, r);
                 cv::Mat src(w.h + 9, w.w + 12, CV_MAKETYPE(depth, 2));
                 cv::theRNG().state = rng();
                 cv::randu(src, 0, 2);
@@ -488,7 +514,6 @@ TEST_CASE("engines: separable, 1920x1080 RGB, stride 1, 3x3 and 63x63, against g
     cv::theRNG().state = rng();
     cv::randu(src, 0, 256);
     src(cv::Rect(600, 300, 400, 300)).setTo(cv::Scalar(9, 200, 255));  // flat areas: ties everywhere
-    const int threads = cv::getNumThreads();
     for (int k : {3, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg, PoolType::sum}) {
             PoolParams p;
@@ -499,17 +524,10 @@ TEST_CASE("engines: separable, 1920x1080 RGB, stride 1, 3x3 and 63x63, against g
             INFO(std::string(to_string(t)) << " " << k << "x" << k);
             const cv::Mat whole = pool(src, p);
             REQUIRE(whole.size() == cv::Size(1920 - k + 1, 1080 - k + 1));
-            for (cv::Point at : {cv::Point(0, 0), cv::Point(1920 - k + 1 - 48, 1080 - k + 1 - 32), cv::Point(570, 280),
-                                 cv::Point(911, 517)}) {
-                const cv::Rect out(at, cv::Size(48, 32));
-                const cv::Mat crop = src(cv::Rect(at, out.size() + cv::Size(k - 1, k - 1)));
-                INFO("crop at " << at);
-                CHECK(test::same(whole(out).clone(), detail::pool_generic(detail::make_plan(crop, p), p)));
-            }
-            cv::setNumThreads(1);
-            const cv::Mat one = pool(src, p);
-            cv::setNumThreads(threads);
-            CHECK(test::same(one, whole));
+            check_crops(whole, src, p, k, {48, 32},
+                        {cv::Point(0, 0), cv::Point(1920 - k + 1 - 48, 1080 - k + 1 - 32), cv::Point(570, 280),
+                         cv::Point(911, 517)});
+            check_one_thread(src, p, whole);
         }
 }
 
@@ -550,4 +568,295 @@ TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the re
         q.stride = {1, 1};
         sep_check(big(cv::Rect(7, 9, 251, 150)), q);
     }
+}
+
+// ---- The stride-1 8-bit engine (lib/src/sliding_u8.cpp): max, min and avg, exactly as the
+// generic engine, through both of its x methods (shifted loads up to 8 / 4 taps, transposed
+// tiles beyond), both y methods (direct up to 4 rows, van Herk beyond), 16- and 32-bit sums,
+// clipped windows, images narrower than the window, tails and regions of larger images.
+namespace {
+
+bool sliding_takes(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat out;
+    return detail::pool_sliding_u8(src, p, out);
+}
+
+void sliding_check(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    REQUIRE(detail::pool_sliding_u8(src, p, fast));
+    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    CHECK(test::same(fast, generic));
+}
+
+cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
+    cv::Mat m(size, CV_8UC(cn));
+    cv::theRNG().state = rng();
+    if (rng() % 3 == 0) cv::randu(m, 0, 4);  // few values: many ties in averages
+    else cv::randu(m, 0, 256);
+    if (rng() % 4 == 0) m.setTo(cv::Scalar::all(255), m > 200);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;  // the separable engine takes these cases
+    std::mt19937 rng(41);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    const int widths[] = {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 33, 63};
+    int checked = 0;
+    for (int trial = 0; trial < 500; ++trial) {
+        PoolParams p;
+        p.type = trial % 3 == 0 ? PoolType::max : trial % 3 == 1 ? PoolType::min : PoolType::avg;
+        p.window = {widths[rng() % 12], widths[rng() % 12]};
+        p.stride = {1, 1};
+        if (rng() % 4 == 0) p.stride = {pick(1, 3), pick(1, 3)};  // narrow windows only
+        if (rng() % 3) {
+            if (rng() % 3 == 0) p.padding = Padding::tf_same();
+            else p.padding = Padding::explicit_(pick(0, p.window.w), pick(0, p.window.h), pick(0, p.window.w), pick(0, p.window.h));
+            p.border = Border(rng() % 4);
+            p.ceil_mode = !p.padding.same && rng() % 4 == 0;
+            p.count_pad = p.type == PoolType::avg && p.border == Border::ignore && rng() % 2;
+        }
+        p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+        const cv::Size size(pick(1, 150), pick(1, 90));
+        const cv::Mat src = u8_image(rng, size, pick(1, 4));
+        try {
+            validate(p, src.size());
+        } catch (const imgpool::Error&) {
+            continue;
+        }
+        INFO(sep_describe(p, src));
+        cv::Mat out;
+        if (!detail::pool_sliding_u8(src, p, out)) {
+            // Only averages whose windows have different divisors, and strides beyond 1 with
+            // windows wider than the row mode's, are left to others.
+            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1));
+            continue;
+        }
+        sliding_check(src, p);
+        ++checked;
+    }
+    CHECK(checked > 250);
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and chunks") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(42);
+    // Widths around 16/32 samples, 256/512-pixel chunks, bands of 16/32 rows; windows of
+    // 1, the row-mode limits, tile sizes, 63 and 127; SAME padding clips every edge.
+    for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
+                     Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
+        for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
+            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                for (int cn : {1, 3, 4}) {
+                    PoolParams p;
+                    p.type = t;
+                    p.window = w;
+                    p.stride = {1, 1};
+                    p.padding = Padding::tf_same();
+                    if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
+                        p.border = Border::replicate;
+                        p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+                    }
+                    const cv::Mat src = u8_image(rng, size, cn);
+                    INFO(sep_describe(p, src));
+                    sliding_check(src, p);
+                }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(43);
+    // 16-bit division up to 256 cells, float beyond; ties with values 0..3 and 255.
+    for (Extent w : {Extent{2, 1}, Extent{2, 2}, Extent{4, 4}, Extent{16, 16}, Extent{15, 17}, Extent{17, 16},
+                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}})
+        for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+            const PoolParams p = avg_stride1(w, r);
+            cv::Mat src(w.h + 40, w.w + 70, CV_8UC(1 + int(rng() % 3)));
+            cv::theRNG().state = rng();
+            cv::randu(src, 0, 4);
+            if (rng() % 2) src.setTo(cv::Scalar::all(255), src > 2);
+            INFO(sep_describe(p, src));
+            sliding_check(src, p);
+        }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and the cases it leaves") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(44);
+    // 1500x1000 RGB: results above 4M samples go out through non-temporal stores, and rows
+    // are split between threads. The generic engine checks 3x3 (with padding and borders)
+    // whole; wide windows without padding on crops, whose results are crops of the whole.
+    const cv::Mat big = u8_image(rng, {1540, 1010}, 3);
+    const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
+    for (int k : {3, 17, 63})
+        for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
+            PoolParams p;
+            p.type = t;
+            p.window = {k, k};
+            p.stride = {1, 1};
+            if (k == 3) {
+                p.padding = Padding::symmetric(1);
+                p.border = t == PoolType::avg ? Border::reflect : Border::ignore;
+            }
+            INFO(std::string(to_string(t)) << " " << k);
+            cv::Mat whole;
+            REQUIRE(detail::pool_sliding_u8(region, p, whole));
+            if (k == 3) {
+                CHECK(test::same(whole, detail::pool_generic(detail::make_plan(region, p), p)));
+            } else {
+                check_crops(whole, region, p, k, {40, 35},
+                            {cv::Point(0, 0), cv::Point(1500 - k + 1 - 40, 1000 - k + 1 - 35), cv::Point(611, 487)});
+            }
+            check_one_thread(region, p, whole);
+        }
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
+    PoolParams p;
+    p.window = {3, 3};
+    p.stride = {1, 1};
+    CHECK(sliding_takes(u8, p));
+    for (auto change : std::vector<std::function<void(PoolParams&)>>{
+             [](PoolParams& q) { q.stride = {2, 1}, q.window = {17, 3}; }, [](PoolParams& q) { q.dilation = {1, 2}; },
+             [](PoolParams& q) { q.type = PoolType::sum; }, [](PoolParams& q) { q.type = PoolType::median; },
+             [](PoolParams& q) { q.depth = CV_16U; }, [](PoolParams& q) { q.scope = Scope::global; },
+             [](PoolParams& q) { q.type = PoolType::avg, q.padding = Padding::symmetric(1); }}) {
+        PoolParams q = p;
+        change(q);
+        CHECK_FALSE(sliding_takes(u8, q));
+    }
+    CHECK_FALSE(sliding_takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
+    {
+        const SepOptimized off(false);
+        CHECK_FALSE(sliding_takes(u8, p));
+    }
+}
+
+TEST_CASE("engines: a region of a larger image pools as its copy, border fills included") {
+    // Regression: the padded copy was filled from the pixels around the region
+    // (cv::copyMakeBorder without BORDER_ISOLATED), so the generic and separable engines
+    // read cells outside the input.
+    std::mt19937 rng(45);
+    const cv::Mat big = random_image(rng, {60, 50}, CV_16U, 2);
+    const cv::Mat roi = big(cv::Rect(10, 8, 30, 25));
+    for (Border b : {Border::zero, Border::replicate, Border::reflect})
+        for (PoolType t : {PoolType::max, PoolType::avg, PoolType::median}) {
+            PoolParams p;
+            p.type = t;
+            p.window = {5, 3};
+            p.stride = {2, 1};
+            p.padding = Padding::explicit_(3, 2, 4, 1);
+            p.border = b;
+            INFO(std::string(to_string(t)) << " border " << int(b));
+            CHECK(test::same(pool(roi, p), pool(roi.clone(), p)));
+        }
+}
+
+// ---- The 8-bit median engine (lib/src/median_u8.cpp): sliding histograms, exactly as the
+// generic engine (even counts averaged and rounded by the rule, float results as halves).
+namespace {
+
+void median_check(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    const detail::Plan plan = detail::make_plan(src, p);
+    REQUIRE(detail::pool_median_u8(plan, p, fast));
+    const cv::Mat generic = detail::pool_generic(plan, p);
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    CHECK(test::same(fast, generic));
+}
+
+}  // namespace
+
+TEST_CASE("engines: 8-bit median, random windows, strides, padding, borders, depths") {
+    std::mt19937 rng(51);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    int checked = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        PoolParams p;
+        p.type = PoolType::median;
+        p.window = {pick(1, 17), pick(1, 17)};
+        p.stride = {pick(1, p.window.w + 1), pick(1, p.window.h + 1)};
+        if (rng() % 2) {
+            if (rng() % 3 == 0) p.padding = Padding::tf_same();
+            else p.padding = Padding::explicit_(pick(0, 4), pick(0, 4), pick(0, 4), pick(0, 4));
+            p.border = Border(rng() % 4);
+            p.ceil_mode = !p.padding.same && rng() % 3 == 0;
+        }
+        if (rng() % 6 == 0) {
+            p.scope = rng() % 3 ? Scope::adaptive : Scope::global;
+            p.output_size = {pick(1, 40), pick(1, 30)};
+        }
+        p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+        const int depths[] = {-1, -1, CV_32F, CV_64F};
+        p.depth = depths[rng() % 4];
+        const cv::Mat src = u8_image(rng, {pick(1, 120), pick(1, 80)}, pick(1, 4));
+        try {
+            validate(p, src.size());
+        } catch (const imgpool::Error&) {
+            continue;
+        }
+        INFO(sep_describe(p, src) << " scope " << int(p.scope));
+        median_check(src, p);
+        ++checked;
+    }
+    CHECK(checked > 200);
+}
+
+TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the cases it leaves") {
+    std::mt19937 rng(52);
+    const cv::Mat big = u8_image(rng, {700, 400}, 3);
+    for (int k : {1, 2, 15, 63})
+        for (int stride : {1, 3}) {
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = {k, k};
+            p.stride = {stride, stride};
+            p.padding = Padding::symmetric((k - 1) / 2);
+            p.border = k == 15 ? Border::reflect : Border::ignore;
+            INFO("k " << k << " stride " << stride);
+            const cv::Mat crop = big(cv::Rect(3, 2, 600 + k % 7, 180 + k));
+            median_check(crop(cv::Rect(0, 0, 150, 40 + k)), p);  // the generic engine is slow for big windows
+            check_one_thread(crop, p, pool(crop, p));
+        }
+    PoolParams p;
+    p.type = PoolType::median;
+    p.window = {3, 3};
+    auto takes = [&](const cv::Mat& src, const PoolParams& q) {
+        cv::Mat out;
+        return detail::pool_median_u8(detail::make_plan(src, q), q, out);
+    };
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
+    CHECK(takes(u8, p));
+    PoolParams q = p;
+    q.dilation = {2, 1};
+    CHECK_FALSE(takes(u8, q));
+    q = p;
+    q.depth = CV_16U;
+    CHECK_FALSE(takes(u8, q));
+    q = p;
+    q.type = PoolType::mode;
+    CHECK_FALSE(takes(u8, q));
+    CHECK_FALSE(takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
+}
+
+TEST_CASE("engines: stride-1 8-bit engine also takes 3x3 stride 2, exactly") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(46);
+    for (cv::Size size : {cv::Size(3, 3), cv::Size(4, 5), cv::Size(67, 33), cv::Size(258, 41), cv::Size(1001, 37)})
+        for (int cn : {1, 3, 4})
+            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                for (bool same : {false, true}) {
+                    PoolParams p;
+                    p.type = t;
+                    p.window = {3, 3};
+                    p.stride = {2, 2};
+                    if (same) p.padding = Padding::tf_same();
+                    if (same && t == PoolType::avg) p.border = Border::replicate;  // one divisor
+                    const cv::Mat src = u8_image(rng, size, cn);
+                    INFO(sep_describe(p, src));
+                    sliding_check(src, p);
+                }
 }

@@ -13,10 +13,20 @@ namespace imgpool::detail {
 // channels; max, min, avg, sum): one pass, vectorised. pool_2x2.cpp.
 bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
 
+// Stride 1, dilation 1, 8-bit in and out: max, min and avg (one divisor for all windows),
+// at a cost per pixel independent of the window (transposed tiles along x); border fills
+// without a padded copy. AVX2 only.
+// sliding_u8.cpp.
+bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
+
 // Separable engine for max, min, avg, sum and lp: rows, then columns, with van Herk /
 // Gil-Werman for max/min and running sums for integer avg/sum where windows overlap, so
 // the cost does not grow with the window. separable.cpp.
 bool pool_separable(const Plan& plan, const PoolParams& p, cv::Mat& dst);
+
+// Median of 8-bit images (8-bit or float result) from sliding histograms: constant cost
+// per output in the window size. Spans of consecutive cells (no dilation). median_u8.cpp.
+bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst);
 
 // Every case, one window at a time: simple and exact. generic.cpp.
 cv::Mat pool_generic(const Plan& plan, const PoolParams& p);

@@ -79,7 +79,11 @@ Plan make_plan(const cv::Mat& src, const PoolParams& p) {
         const bool filled = p.border != Border::ignore;
         plan.xs = window_spans(src.cols, p.window.w, s.w, p.dilation.w, px, p.ceil_mode, filled);
         plan.ys = window_spans(src.rows, p.window.h, s.h, p.dilation.h, py, p.ceil_mode, filled);
-        if (filled) cv::copyMakeBorder(src, plan.source, py.before, py.after, px.before, px.after, border_type(p.border), 0);
+        // BORDER_ISOLATED: a region of a larger image is an image of its own; without it
+        // OpenCV fills the border from the pixels around the region.
+        if (filled)
+            cv::copyMakeBorder(src, plan.source, py.before, py.after, px.before, px.after,
+                               border_type(p.border) | cv::BORDER_ISOLATED, 0);
         plan.count_pad = p.count_pad;
     } else {
         const Extent out = p.scope == Scope::global ? Extent{1, 1} : p.output_size;

@@ -8,7 +8,7 @@
 // prefix sums built 16 cells at a time (4 passes, any k). Cells outside the source are
 // the reduction's identity, so clipped windows need no special case. Rows stream through
 // a ring per thread: memory is a few windows of rows, never the whole intermediate.
-// Kernels: separable_kernels.hpp, compiled for SSE2 and AVX2.
+// Kernels: separable_kernels.hpp, compiled for SSE2 and AVX2 (separable_run_*.cpp).
 //
 // Exactness: max/min pick a cell; integer sums are exact in 16, 32 or 64 bits (whichever
 // cannot overflow) and divided exactly; float sums are in double, in another order than
@@ -26,20 +26,12 @@
 
 #include "imgpool/pool.hpp"
 
-#define IMGPOOL_SEP_NS base
-#include "separable_kernels.hpp"
-#undef IMGPOOL_SEP_NS
+#include "separable_setup.hpp"
 
-// The same kernels again for AVX2, chosen at run time (OpenCV's own filters dispatch
-// the same way, so this is what they are measured against).
+// The kernels for AVX2 are chosen at run time (OpenCV's own filters dispatch the same way,
+// so this is what they are measured against).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define IMGPOOL_SEP_AVX2 1
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#define IMGPOOL_SEP_NS avx2
-#include "separable_kernels.hpp"
-#undef IMGPOOL_SEP_NS
-#pragma GCC pop_options
 #endif
 
 namespace imgpool::detail {

@@ -1,0 +1,189 @@
+// The median engine for 8-bit images: histograms instead of sorting, at a cost per output
+// that does not grow with the window (Perreault & Hebert, "Median filtering in constant
+// time", IEEE TIP 16(9), 2007).
+//
+// Per source column (and channel) a histogram of the cells in the current output row's
+// rows, updated as the rows slide down; per output row a window histogram, updated as the
+// columns slide right. Histograms are two-level: 16 coarse bins (the high nibble), kept
+// current, and 16 fine bins per coarse bin, brought up to date only when the median falls
+// in that bin (the median moves little from one output to the next). Works from the plan's
+// spans (sliding windows, any stride, padding and border; adaptive bins), as long as they
+// take consecutive cells (no dilation) and move only forwards. Exact: the middle ranks
+// are counted, and an even count's two middle values averaged as reduce() does.
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "engines.hpp"
+#include "imgpool/params.hpp"
+
+namespace imgpool::detail {
+namespace {
+
+using u8 = std::uint8_t;
+using u16 = std::uint16_t;
+using u32 = std::uint32_t;
+using i64 = std::int64_t;
+
+// Spans of consecutive cells whose starts and ends never move back.
+bool forward_spans(const std::vector<Span>& spans) {
+    for (size_t o = 0; o < spans.size(); ++o) {
+        if (spans[o].step != 1 && spans[o].count > 1) return false;
+        if (o && (spans[o].first < spans[o - 1].first ||
+                  spans[o].first + spans[o].count < spans[o - 1].first + spans[o - 1].count))
+            return false;
+    }
+    return true;
+}
+
+// The histograms of one channel's window along a row of outputs.
+struct Window {
+    u32 coarse[16];
+    u32 fine[16][16];
+    int fa[16], fz[16];  // the columns [fa, fz) each fine bin counts
+    int a = 0, z = 0;    // the columns the coarse bins count
+    void reset() {
+        std::memset(coarse, 0, sizeof coarse);
+        std::memset(fine, 0, sizeof fine);
+        std::fill(fa, fa + 16, 0);
+        std::fill(fz, fz + 16, 0);
+        a = z = 0;
+    }
+};
+
+class Median {
+public:
+    Median(const Plan& plan, const PoolParams& p, cv::Mat& dst)
+        : src_(plan.source), dst_(dst), xs_(plan.xs), ys_(plan.ys), cn_(src_.channels()),
+          width_(size_t(src_.cols) * size_t(cn_)), rounding_(p.rounding), fine_(width_ * 256), coarse_(width_ * 16),
+          win_(size_t(cn_)) {}
+
+    void run(int oy0, int oy1) {
+        for (int oy = oy0; oy < oy1; ++oy) {
+            const Span& sy = ys_[size_t(oy)];
+            move_rows(sy.first, sy.first + sy.count);
+            for (Window& w : win_) w.reset();
+            for (size_t ox = 0; ox < xs_.size(); ++ox) {
+                const Span& sx = xs_[ox];
+                const i64 n = i64(sx.count) * sy.count;
+                for (int c = 0; c < cn_; ++c) {
+                    Window& w = win_[size_t(c)];
+                    move_columns(w, c, sx.first, sx.first + sx.count);
+                    const u32 mid = u32(n / 2);
+                    const int hi = rank(w, c, mid);
+                    if (n % 2) store(oy, ox, c, hi, hi);
+                    else store(oy, ox, c, rank(w, c, mid - 1), hi);
+                }
+            }
+        }
+    }
+
+private:
+    const cv::Mat& src_;
+    cv::Mat& dst_;
+    const std::vector<Span>&xs_, &ys_;
+    const int cn_;
+    const size_t width_;
+    const Rounding rounding_;
+    std::vector<u16> fine_, coarse_;  // per source column and channel: 256 and 16 bins
+    std::vector<Window> win_;
+    int ra_ = 0, rz_ = 0;  // the rows the column histograms count
+
+    void row_into(int r, int delta) {
+        const u8* s = src_.ptr<u8>(r);
+        u16* f = fine_.data();
+        u16* c = coarse_.data();
+        for (size_t e = 0; e < width_; ++e) {
+            f[e * 256 + s[e]] = u16(f[e * 256 + s[e]] + delta);
+            c[e * 16 + (s[e] >> 4)] = u16(c[e * 16 + (s[e] >> 4)] + delta);
+        }
+    }
+
+    void move_rows(int a, int z) {
+        if (a >= rz_) {  // no row in common: start afresh
+            std::fill(fine_.begin(), fine_.end(), u16(0));
+            std::fill(coarse_.begin(), coarse_.end(), u16(0));
+            ra_ = rz_ = a;
+        }
+        for (; rz_ < z; ++rz_) row_into(rz_, 1);
+        for (; ra_ < a; ++ra_) row_into(ra_, -1);
+    }
+
+    void move_columns(Window& w, int c, int a, int z) {
+        if (a >= w.z) w.a = w.z = a, std::memset(w.coarse, 0, sizeof w.coarse);
+        for (; w.z < z; ++w.z) add16(w.coarse, &coarse_[(size_t(w.z) * cn_ + c) * 16], 1);
+        for (; w.a < a; ++w.a) add16(w.coarse, &coarse_[(size_t(w.a) * cn_ + c) * 16], -1);
+    }
+
+    static void add16(u32* d, const u16* s, int sign) {
+        if (sign > 0)
+            for (int i = 0; i < 16; ++i) d[i] += s[i];
+        else
+            for (int i = 0; i < 16; ++i) d[i] -= s[i];
+    }
+
+    // The value of rank r (0-based) in the window: the coarse bin, then its fine bins,
+    // brought to the window's columns first.
+    int rank(Window& w, int c, u32 r) {
+        int b = 0;
+        u32 below = 0;
+        while (below + w.coarse[b] <= r) below += w.coarse[b++];
+        u32* f = w.fine[b];
+        if (w.fa[b] >= w.z || w.fz[b] <= w.a) {  // nothing in common: start afresh
+            std::memset(f, 0, 16 * sizeof(u32));
+            w.fa[b] = w.fz[b] = w.a;
+        }
+        const size_t stride = size_t(cn_) * 256, base = size_t(c) * 256 + size_t(b) * 16;
+        for (; w.fz[b] < w.z; ++w.fz[b]) add16(f, &fine_[size_t(w.fz[b]) * stride + base], 1);
+        for (; w.fa[b] < w.a; ++w.fa[b]) add16(f, &fine_[size_t(w.fa[b]) * stride + base], -1);
+        int v = 0;
+        while (below + f[v] <= r) below += f[v++];
+        return b * 16 + v;
+    }
+
+    // The median from the two middle values (equal for an odd count), rounded as reduce().
+    void store(int oy, size_t ox, int c, int lo, int hi) {
+        const size_t i = ox * size_t(cn_) + size_t(c);
+        switch (dst_.depth()) {
+        case CV_8U: {  // round_div(lo + hi, 2): a tie is an odd sum
+            const int sum = lo + hi, q = sum >> 1;
+            dst_.ptr<u8>(oy)[i] = u8(q + ((sum & 1) && (rounding_ == Rounding::half_up || (q & 1)) ? 1 : 0));
+            break;
+        }
+        case CV_32F: dst_.ptr<float>(oy)[i] = float((lo + hi) / 2.0); break;
+        default: dst_.ptr<double>(oy)[i] = (lo + hi) / 2.0; break;
+        }
+    }
+};
+
+}  // namespace
+
+bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst) {
+    if (p.type != PoolType::median || plan.source.depth() != CV_8U) return false;
+    if (plan.depth != CV_8U && plan.depth != CV_32F && plan.depth != CV_64F) return false;
+    if (!forward_spans(plan.xs) || !forward_spans(plan.ys)) return false;
+    // Column histograms count in 16 bits, windows in 32.
+    i64 rows = 0, cols = 0;
+    for (const Span& s : plan.ys) rows = std::max<i64>(rows, s.count);
+    for (const Span& s : plan.xs) cols = std::max<i64>(cols, s.count);
+    if (rows > 65535 || rows * cols >= (i64(1) << 31)) return false;
+    const int out_rows = int(plan.ys.size());
+    dst.create(out_rows, int(plan.xs.size()), CV_MAKETYPE(plan.depth, plan.source.channels()));
+    // Threads take stripes of output rows; each fills its column histograms once (a
+    // window of rows), so a stripe needs several windows' worth of rows.
+    const i64 work = i64(plan.source.total()) * plan.source.channels();
+    const int stripes = work < (i64(1) << 18) ? 1
+                        : int(std::clamp<i64>(out_rows / std::max<i64>(4 * rows, 16), 1, cv::getNumThreads()));
+    cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
+        for (int s = r.start; s < r.end; ++s) {
+            Median m(plan, p, dst);
+            m.run(int(i64(out_rows) * s / stripes), int(i64(out_rows) * (s + 1) / stripes));
+        }
+    }, stripes);
+    return true;
+}
+
+}  // namespace imgpool::detail

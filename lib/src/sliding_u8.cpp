@@ -1,0 +1,837 @@
+// The stride-1 engine for 8-bit images: max, min and avg over sliding windows (dilation 1,
+// 8-bit result), columns first, then rows, at a cost per pixel that does not grow with the
+// window.
+//
+// Along y (across rows) the work is vectorised along the row: van Herk / Gil-Werman for
+// max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running
+// quantity is a serial chain per row, so for wide windows rows are taken 32 (max/min) or
+// 16 (avg) at a time and transposed in tiles: each SIMD lane is then a row, and the x pass
+// is the y pass again (van Herk blocks, running sums), then transposed back. Narrow windows
+// take their few shifted loads along the row instead, which is cheaper than two transposes.
+//
+// Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
+// ignored padding need no special case; avg is taken only where every window has the same
+// divisor, and rounds as round_div() does (docs/semantics.md). AVX2 only: without it the
+// separable engine takes these cases.
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "engines.hpp"
+#include "imgpool/pool.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define IMGPOOL_SLIDING 1
+#endif
+
+namespace imgpool::detail {
+
+#ifdef IMGPOOL_SLIDING
+namespace {
+
+using u8 = std::uint8_t;
+using u16 = std::uint16_t;
+using i64 = std::int64_t;
+
+#define IMGPOOL_SL_AVX2 __attribute__((target("avx2")))
+#define IMGPOOL_SL_INLINE __attribute__((target("avx2"), always_inline)) inline
+
+// One axis of sliding windows: output o takes the virtual cells o*s .. o*s+k-1, virtual cell i
+// being source cell v0 + i (v0 = -padding before). Virtual cells [lo, hi) are source cells,
+// [plo, phi) those that count (the source and, with a border fill, the filled padding);
+// the rest are the reduction's identity.
+struct Axis {
+    int k = 1, s = 1, out = 0, n = 0, len = 0, lo = 0, hi = 0, plo = 0, phi = 0;
+    i64 v0 = 0;
+};
+
+// The axis, checked against the spans every other engine works from.
+bool make_axis(int n, int k, int stride, AxisPadding pad, const PoolParams& p, bool filled, Axis& a) {
+    const bool avg = p.type == PoolType::avg, count_pad = avg && p.count_pad;
+    const std::vector<Span> spans = window_spans(n, k, stride, 1, pad, p.ceil_mode, filled);
+    a.k = k;
+    a.s = stride;
+    a.n = n;
+    a.out = int(spans.size());
+    a.v0 = -i64(pad.before);
+    a.len = (a.out - 1) * stride + k;
+    a.lo = std::min(pad.before, a.len);
+    a.hi = int(std::clamp<i64>(i64(pad.before) + n, a.lo, a.len));
+    a.plo = filled ? 0 : a.lo;
+    a.phi = filled ? int(std::clamp<i64>(i64(pad.before) + n + pad.after, a.hi, a.len)) : a.hi;
+    for (int o = 0; o < a.out; ++o) {
+        const Span& sp = spans[size_t(o)];
+        const int first = std::max(o * stride, a.plo), end = std::min(o * stride + k, a.phi);
+        if (end <= first || sp.step != 1 || sp.count != end - first) return false;
+        if (sp.first != (filled ? first : first - pad.before)) return false;
+        if (avg && (count_pad ? sp.extent : sp.count) != k) return false;  // one divisor
+    }
+    return a.hi > a.lo;
+}
+
+enum class Kind { max, min, avg };
+
+struct Job {
+    cv::Mat src;
+    cv::Mat* dst = nullptr;
+    Kind kind = Kind::max;
+    int cn = 1;
+    Axis x, y;
+    int divisor = 1;  // avg: kx * ky
+    bool half_even = true;
+    int border = -1;      // cv::BORDER_* of the filled padding, -1 without
+    bool stream = false;  // a large result: stores bypass the caches
+};
+
+// Row mode (shifted loads along the row) up to this window width, tiles beyond.
+constexpr int kRowModeMax = 16, kRowModeAvg = 4;
+
+i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// ---------------------------------------------------------------- vector helpers
+
+IMGPOOL_SL_INLINE __m256i ld(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+IMGPOOL_SL_INLINE void st(void* p, __m256i v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
+IMGPOOL_SL_INLINE __m128i ld16(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+IMGPOOL_SL_INLINE void st16(void* p, __m128i v) { _mm_storeu_si128(static_cast<__m128i*>(p), v); }
+
+template <bool Max>
+IMGPOOL_SL_INLINE __m256i vop(__m256i a, __m256i b) {
+    return Max ? _mm256_max_epu8(a, b) : _mm256_min_epu8(a, b);
+}
+template <bool Max>
+inline u8 sop(u8 a, u8 b) {
+    return Max ? (a > b ? a : b) : (a < b ? a : b);
+}
+
+// In each 128-bit lane, a 16x16 byte transpose: byte j of x[i] goes to byte i of x[j].
+IMGPOOL_SL_INLINE void transpose16(__m256i* x) {
+    __m256i a[16], b[16];
+    for (int p = 0; p < 8; ++p) {  // a[2p+h]: rows 2p, 2p+1; columns 8h..8h+7
+        a[2 * p] = _mm256_unpacklo_epi8(x[2 * p], x[2 * p + 1]);
+        a[2 * p + 1] = _mm256_unpackhi_epi8(x[2 * p], x[2 * p + 1]);
+    }
+    for (int q = 0; q < 4; ++q)  // b[4q+g]: rows 4q..4q+3; columns 4g..4g+3
+        for (int h = 0; h < 2; ++h) {
+            b[4 * q + 2 * h] = _mm256_unpacklo_epi16(a[4 * q + h], a[4 * q + 2 + h]);
+            b[4 * q + 2 * h + 1] = _mm256_unpackhi_epi16(a[4 * q + h], a[4 * q + 2 + h]);
+        }
+    for (int o = 0; o < 2; ++o)  // a[8o+f]: rows 8o..8o+7; columns 2f, 2f+1
+        for (int g = 0; g < 4; ++g) {
+            a[8 * o + 2 * g] = _mm256_unpacklo_epi32(b[8 * o + g], b[8 * o + 4 + g]);
+            a[8 * o + 2 * g + 1] = _mm256_unpackhi_epi32(b[8 * o + g], b[8 * o + 4 + g]);
+        }
+    for (int f = 0; f < 8; ++f) {
+        x[2 * f] = _mm256_unpacklo_epi64(a[f], a[8 + f]);
+        x[2 * f + 1] = _mm256_unpackhi_epi64(a[f], a[8 + f]);
+    }
+}
+
+// The same for 16-bit units, 8x8 per lane.
+IMGPOOL_SL_INLINE void transpose8(__m256i* x) {
+    __m256i a[8], b[8];
+    for (int p = 0; p < 4; ++p) {  // a[2p+h]: rows 2p, 2p+1; columns 4h..4h+3
+        a[2 * p] = _mm256_unpacklo_epi16(x[2 * p], x[2 * p + 1]);
+        a[2 * p + 1] = _mm256_unpackhi_epi16(x[2 * p], x[2 * p + 1]);
+    }
+    for (int q = 0; q < 2; ++q)  // b[4q+g]: rows 4q..4q+3; columns 2g, 2g+1
+        for (int h = 0; h < 2; ++h) {
+            b[4 * q + 2 * h] = _mm256_unpacklo_epi32(a[4 * q + h], a[4 * q + 2 + h]);
+            b[4 * q + 2 * h + 1] = _mm256_unpackhi_epi32(a[4 * q + h], a[4 * q + 2 + h]);
+        }
+    for (int g = 0; g < 4; ++g) {
+        x[2 * g] = _mm256_unpacklo_epi64(b[g], b[4 + g]);
+        x[2 * g + 1] = _mm256_unpackhi_epi64(b[g], b[4 + g]);
+    }
+}
+
+// 16 u16 results (at most 255) of `lo` and 16 of `hi` as 32 bytes in order.
+IMGPOOL_SL_INLINE __m256i pack32(__m256i lo, __m256i hi) {
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xD8);
+}
+
+// ---------------------------------------------------------------- exact division
+// round_div(a, D) for the sums a of windows of D cells. D <= 256: a + D/2 < 2^16, and
+// floor(N/D) = (N*m) >> (16+l) with l = ceil(log2 D), m = floor(2^(16+l)/D) + 1 (Granlund
+// & Montgomery), computed as in divide_row16 (separable_kernels.hpp). Larger D (up to
+// 13107): trunc(N * c) in float, c = 1/D rounded up, exact while 1.25 (q+1) D < 2^22.
+// Ties (half_even, even D): N == q*D, and q odd, goes back to q-1.
+struct Divisor {
+    int D = 1;
+    bool ties = false;
+    u16 bias16 = 0, mul16 = 0;
+    int shift16 = 0;
+    float c = 1;
+
+    Divisor(int d, bool half_even) : D(d), ties(half_even && d % 2 == 0) {
+        if (D <= 256 && D >= 2) {
+            int l = 0;
+            while ((1 << l) < D) ++l;
+            mul16 = u16(std::uint32_t((std::uint64_t(1) << (16 + l)) / std::uint64_t(D) + 1) - 0x10000u);
+            shift16 = l - 1;
+        }
+        bias16 = u16(D / 2);
+        c = std::nextafter(1.0f / float(D), 2.0f);
+    }
+    // The scalar twin, for tails.
+    u8 scalar(std::uint32_t a) const {
+        const std::uint32_t N = a + std::uint32_t(D / 2), q = N / std::uint32_t(D);
+        return u8(ties && N == q * std::uint32_t(D) ? q - (q & 1) : q);
+    }
+};
+
+IMGPOOL_SL_INLINE __m256i div16(__m256i a, const Divisor& dv) {
+    if (dv.D == 1) return a;
+    const __m256i N = _mm256_add_epi16(a, _mm256_set1_epi16(short(dv.bias16)));
+    const __m256i t = _mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul16)));
+    __m256i q = _mm256_srl_epi16(_mm256_add_epi16(_mm256_srli_epi16(_mm256_sub_epi16(N, t), 1), t),
+                                 _mm_cvtsi32_si128(dv.shift16));
+    if (dv.ties) {
+        const __m256i tie = _mm256_cmpeq_epi16(_mm256_mullo_epi16(q, _mm256_set1_epi16(short(dv.D))), N);
+        q = _mm256_sub_epi16(q, _mm256_and_si256(tie, _mm256_and_si256(q, _mm256_set1_epi16(1))));
+    }
+    return q;
+}
+
+IMGPOOL_SL_INLINE __m256i div32(__m256i a, const Divisor& dv) {
+    const __m256i N = _mm256_add_epi32(a, _mm256_set1_epi32(dv.D / 2));
+    __m256i q = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(N), _mm256_set1_ps(dv.c)));
+    if (dv.ties) {
+        const __m256i tie = _mm256_cmpeq_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(dv.D)), N);
+        q = _mm256_sub_epi32(q, _mm256_and_si256(tie, _mm256_and_si256(q, _mm256_set1_epi32(1))));
+    }
+    return q;
+}
+
+// ---------------------------------------------------------------- along y
+
+// Source rows as the y pass reads them: the virtual x cells [lo, hi) of row r; in the
+// filled padding a row of zeros or the source row the border maps r to; beyond it the
+// identity row.
+struct Rows {
+    const cv::Mat* src = nullptr;
+    const u8* ident = nullptr;
+    const u8* zero = nullptr;
+    size_t off = 0;  // (v0x + lo) * cn
+    int ny = 0, border = -1;
+    i64 plo = 0, phi = 0;  // source coordinates of the filled padding's extent
+    const u8* operator()(i64 r) const {
+        if (r >= 0 && r < ny) return src->ptr<u8>(int(r)) + off;
+        if (border < 0 || r < plo || r >= phi) return ident;
+        if (border == cv::BORDER_CONSTANT) return zero;
+        return src->ptr<u8>(cv::borderInterpolate(int(r), ny, border)) + off;
+    }
+};
+
+Rows make_rows(const Job& jb, const u8* ident, const u8* zero) {
+    const size_t cn = size_t(jb.cn);
+    return Rows{&jb.src, ident, zero, size_t(jb.x.v0 + jb.x.lo) * cn, jb.y.n, jb.border,
+                jb.y.v0 + jb.y.plo, jb.y.v0 + jb.y.phi};
+}
+
+// The filled padding along x of a y result row: (to, from) virtual cells, `from` a
+// source cell; from < 0: zeros.
+std::vector<std::pair<int, int>> x_margins(const Job& jb) {
+    std::vector<std::pair<int, int>> m;
+    const Axis& x = jb.x;
+    for (int i = x.plo; i < x.phi; ++i) {
+        if (i >= x.lo && i < x.hi) continue;
+        const int c = int(x.v0 + i);
+        m.push_back({i, jb.border == cv::BORDER_CONSTANT ? -1 : int(cv::borderInterpolate(c, x.n, jb.border) - x.v0)});
+    }
+    return m;
+}
+
+template <typename V>
+void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) {
+    for (const auto& [to, from] : m)
+        for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
+}
+
+// Rows of a large result go out with non-temporal stores: a 4K result would otherwise
+// evict the source from the cache and be read before it is written.
+IMGPOOL_SL_AVX2 void put_row(u8* d, const u8* s, size_t n, bool stream) {
+    if (!stream) return (void)std::memcpy(d, s, n);
+    size_t i = 0;
+    for (; i < n && (reinterpret_cast<std::uintptr_t>(d + i) & 31); ++i) d[i] = s[i];
+    for (; i + 32 <= n; i += 32) _mm256_stream_si256(reinterpret_cast<__m256i*>(d + i), ld(s + i));
+    for (; i < n; ++i) d[i] = s[i];
+}
+
+template <bool Max>
+IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(d + i), ld(s + i)));
+    for (; i < n; ++i) d[i] = sop<Max>(d[i], s[i]);
+}
+
+// d = op(a, b).
+template <bool Max>
+IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
+}
+
+// d = op of the `count` rows r (count 1 to 4).
+template <bool Max>
+IMGPOOL_SL_AVX2 void op_rows(u8* d, const u8* const* r, int count, size_t n) {
+    const u8* a = r[0];
+    const u8* b = r[count > 1 ? 1 : 0];
+    const u8* c = r[count > 2 ? 2 : 0];
+    const u8* e = r[count > 3 ? 3 : 0];  // repeats change nothing: max and min are idempotent
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        st(d + i, vop<Max>(vop<Max>(ld(a + i), ld(b + i)), vop<Max>(ld(c + i), ld(e + i))));
+    for (; i < n; ++i) d[i] = sop<Max>(sop<Max>(a[i], b[i]), sop<Max>(c[i], e[i]));
+}
+
+// Van Herk / Gil-Werman along y, one output row per call: rows in blocks of k; a window is
+// the suffix of one block (S, computed when the block is complete) op the prefix of the
+// next (P, running).
+template <bool Max>
+struct HerkY {
+    Rows rows;
+    int k = 1;
+    size_t n = 0;
+    u8* P = nullptr;
+    u8* S = nullptr;  // k rows of n
+    i64 j = 0;        // last tap of the current window
+
+    u8* s_row(i64 i) { return S + size_t(i) * n; }
+
+    // S for the block of rows [b0, b0+k), down to index `from`.
+    IMGPOOL_SL_AVX2 void suffixes(i64 b0, i64 from) {
+        std::memcpy(s_row(k - 1), rows(b0 + k - 1), n);
+        for (i64 i = k - 2; i >= from; --i) op2<Max>(s_row(i), rows(b0 + i), s_row(i + 1), n);
+    }
+
+    IMGPOOL_SL_AVX2 void first(i64 w, u8* out) {
+        j = w + k - 1;
+        const i64 B = floor_div(j, k) * k;
+        std::memcpy(P, rows(B), n);
+        for (i64 r = B + 1; r <= j; ++r) op_into<Max>(P, rows(r), n);
+        if (w == B) return (void)std::memcpy(out, P, n);
+        suffixes(B - k, w - (B - k));
+        op2<Max>(out, s_row(w - (B - k)), P, n);
+    }
+
+    IMGPOOL_SL_AVX2 void next(u8* out) {
+        ++j;
+        const i64 B = floor_div(j, k) * k;
+        const u8* r = rows(j);
+        if (j == B) {  // a new block: the last one is complete
+            suffixes(B - k, 1);
+            std::memcpy(P, r, n);
+            return op2<Max>(out, s_row(1), P, n);
+        }
+        if (j - B == k - 1) {  // the window is this block: the prefix alone
+            op_into<Max>(P, r, n);
+            return (void)std::memcpy(out, P, n);
+        }
+        const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
+        size_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            const __m256i p = vop<Max>(ld(P + i), ld(r + i));
+            st(P + i, p);
+            st(out + i, vop<Max>(ld(s + i), p));
+        }
+        for (; i < n; ++i) {
+            P[i] = sop<Max>(P[i], r[i]);
+            out[i] = sop<Max>(s[i], P[i]);
+        }
+    }
+};
+
+// Max/min along y, one output row per call: the rows directly (k <= 4) or van Herk.
+template <bool Max>
+struct MaxMinY {
+    Rows rows;
+    int k = 1;
+    size_t n = 0;
+    HerkY<Max> herk;
+    i64 w = 0;
+
+    IMGPOOL_SL_AVX2 void row(i64 wy, u8* out, bool first) {
+        if (k > 4) return first ? herk.first(wy, out) : herk.next(out);
+        const u8* r[4];
+        for (int t = 0; t < k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
+        op_rows<Max>(out, r, k, n);
+    }
+};
+
+// Sums along y in 16 bits: out = prev + row(w+k-1) - row(w-1), or the k rows.
+IMGPOOL_SL_AVX2 void sum_rows_first(const Rows& rows, i64 w, int k, size_t n, u16* out) {
+    std::memset(out, 0, n * sizeof(u16));
+    for (i64 r = w; r < w + k; ++r) {
+        const u8* s = rows(r);
+        if (s == rows.ident || s == rows.zero) continue;
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16) st(out + i, _mm256_add_epi16(ld(out + i), _mm256_cvtepu8_epi16(ld16(s + i))));
+        for (; i < n; ++i) out[i] = u16(out[i] + s[i]);
+    }
+}
+
+IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, const u16* prev, u16* out) {
+    const i64 in = w + k - 1, gone = w - 1;
+    const u8* a = rows(in);    // the identity row (zeros) outside the source
+    const u8* b = rows(gone);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256i d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(ld16(a + i)), _mm256_cvtepu8_epi16(ld16(b + i)));
+        st(out + i, _mm256_add_epi16(ld(prev + i), d));
+    }
+    for (; i < n; ++i) out[i] = u16(prev[i] + a[i] - b[i]);
+}
+
+// ---------------------------------------------------------------- along x, row mode
+
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i m = ld(v + i);
+        for (int t = 1; t < k; ++t) m = vop<Max>(m, ld(v + i + size_t(t) * cn));
+        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), m);
+        else st(out + i, m);
+    }
+    for (; i < n; ++i) {
+        u8 m = v[i];
+        for (int t = 1; t < k; ++t) m = sop<Max>(m, v[i + size_t(t) * cn]);
+        out[i] = m;
+    }
+}
+
+IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i a = ld(v + i), b = ld(v + i + 16);
+        for (int t = 1; t < k; ++t) {
+            a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
+            b = _mm256_add_epi16(b, ld(v + i + 16 + size_t(t) * cn));
+        }
+        const __m256i q = pack32(div16(a, dv), div16(b, dv));
+        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), q);
+        else st(out + i, q);
+    }
+    for (; i < n; ++i) {
+        std::uint32_t a = 0;
+        for (int t = 0; t < k; ++t) a += v[i + size_t(t) * cn];
+        out[i] = dv.scalar(a);
+    }
+}
+
+// Every s-th pixel of a row of full-resolution results.
+template <typename V>
+void subsample(const V* f, V* out, size_t outputs, size_t cn, size_t s) {
+    switch (cn) {
+    case 1:
+        for (size_t o = 0; o < outputs; ++o) out[o] = f[o * s];
+        return;
+    case 3:
+        for (size_t o = 0; o < outputs; ++o)
+            out[3 * o] = f[3 * o * s], out[3 * o + 1] = f[3 * o * s + 1], out[3 * o + 2] = f[3 * o * s + 2];
+        return;
+    default:
+        for (size_t o = 0; o < outputs; ++o)
+            for (size_t c = 0; c < cn; ++c) out[o * cn + c] = f[o * s * cn + c];
+    }
+}
+
+// The window sums of every pixel (stride > 1: then every s-th is taken).
+IMGPOOL_SL_AVX2 void x_row_sums(const u16* v, u16* out, size_t n, size_t cn, int k) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i a = ld(v + i);
+        for (int t = 1; t < k; ++t) a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
+        st(out + i, a);
+    }
+    for (; i < n; ++i) {
+        u16 a = 0;
+        for (int t = 0; t < k; ++t) a = u16(a + v[i + size_t(t) * cn]);
+        out[i] = a;
+    }
+}
+
+// ---------------------------------------------------------------- along x, tiles
+
+// Columns [e, e+16) of 32 rows of bytes into 16 vectors, lane r = row r.
+IMGPOOL_SL_INLINE void tile_in8(const u8* const* rows, size_t e, __m256i* t) {
+    __m256i x[16];
+    for (int i = 0; i < 16; ++i)
+        x[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld16(rows[i] + e)), ld16(rows[i + 16] + e), 1);
+    transpose16(x);
+    for (int i = 0; i < 16; ++i) t[i] = x[i];
+}
+
+// 16 vectors (lane r = row r) back to columns [e, e+m) of 32 rows, m <= 16.
+IMGPOOL_SL_INLINE void tile_out8(const __m256i* t, u8* const* rows, size_t e, size_t m) {
+    __m256i x[16];
+    for (int i = 0; i < 16; ++i) x[i] = t[i];
+    transpose16(x);
+    if (m == 16) {
+        for (int i = 0; i < 16; ++i) {
+            st16(rows[i] + e, _mm256_castsi256_si128(x[i]));
+            st16(rows[i + 16] + e, _mm256_extracti128_si256(x[i], 1));
+        }
+        return;
+    }
+    alignas(32) u8 tmp[32];
+    for (int i = 0; i < 16; ++i) {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), x[i]);
+        std::memcpy(rows[i] + e, tmp, m);
+        std::memcpy(rows[i + 16] + e, tmp + 16, m);
+    }
+}
+
+// Columns [e, e+8) of 16 rows of u16 into 8 vectors, lane r = row r.
+IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
+    __m256i x[8];
+    for (int i = 0; i < 8; ++i)
+        x[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld16(rows[i] + e)), ld16(rows[i + 8] + e), 1);
+    transpose8(x);
+    for (int i = 0; i < 8; ++i) t[i] = x[i];
+}
+
+// Van Herk along x over the tile vectors of one channel: t[p] is virtual pixel p's vector
+// (stride cn apart), L pixels; out[j] for j < c. h: scratch of L vectors (same stride).
+template <bool Max>
+IMGPOOL_SL_AVX2 void herk_x(__m256i* t, __m256i* h, size_t cn, size_t L, size_t c, size_t k) {
+    for (size_t p0 = 0; p0 < L; p0 += k) {
+        const size_t p1 = std::min(p0 + k, L);
+        __m256i s = t[(p1 - 1) * cn];
+        h[(p1 - 1) * cn] = s;
+        for (size_t p = p1 - 1; p-- > p0;) h[p * cn] = s = vop<Max>(t[p * cn], s);
+        __m256i g = t[p0 * cn];
+        for (size_t p = p0 + 1; p < p1; ++p) t[p * cn] = g = vop<Max>(g, t[p * cn]);
+    }
+    for (size_t j = 0; j < c; ++j) h[j * cn] = vop<Max>(h[j * cn], t[(j + k - 1) * cn]);
+}
+
+// ---------------------------------------------------------------- the engines
+
+size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+// Storage for vectors (std::vector<__m256i> would drop the type's attributes).
+struct alignas(32) Lane32 {
+    u8 b[32];
+};
+struct alignas(16) Lane16 {
+    u8 b[16];
+};
+
+// What both engines share: the job's sizes, the identity row, the x padding to fill, and
+// the staging rows that large results stream out of.
+struct Base {
+    const Job& jb_;
+    const size_t cn_;
+    size_t vlen_ = 0, real_ = 0, stride_ = 0, chunk_ = 0, ostride_ = 0;
+    bool tiles_ = false;
+    std::vector<u8> ident_, stage_;
+    std::vector<std::pair<int, int>> margins_;
+
+    Base(const Job& jb, u8 identity)
+        : jb_(jb), cn_(size_t(jb.cn)), vlen_(size_t(jb.x.len) * cn_), real_(size_t(jb.x.hi - jb.x.lo) * cn_),
+          stride_(round_up(vlen_, 32) + 64), ostride_(round_up(size_t(jb.x.out) * cn_, 32) + 64),
+          ident_(real_ + 64, identity), margins_(x_margins(jb)) {}
+
+    // Where band row r's results go: the result, or staging rows when streaming (and for
+    // the rows past the result's end).
+    u8* out_row(int b, int r, int rows) {
+        return r < rows && !jb_.stream ? jb_.dst->ptr<u8>(b + r) : stage_.data() + size_t(r) * ostride_;
+    }
+    IMGPOOL_SL_AVX2 void publish(int b, int rows) {
+        if (jb_.stream)
+            for (int r = 0; r < rows; ++r)
+                put_row(jb_.dst->ptr<u8>(b + r), stage_.data() + size_t(r) * ostride_, size_t(jb_.x.out) * cn_, true);
+    }
+};
+
+template <bool Max>
+class MaxMin : Base {
+public:
+    MaxMin(const Job& jb) : Base(jb, Max ? 0 : 255) {
+        const Axis &x = jb.x, &y = jb.y;
+        zero_.assign(real_ + 64, 0);
+        rows_ = make_rows(jb, ident_.data(), zero_.data());
+        ymeth_.rows = rows_;
+        ymeth_.k = y.k;
+        ymeth_.n = real_;
+        if (y.k > 4) {
+            p_.resize(real_ + 64);
+            s_.resize(size_t(y.k) * real_ + 64);
+            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0};
+        }
+        tiles_ = x.k > kRowModeMax;
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
+        band_.assign(stride_ * (tiles_ ? 32 : 1), u8(Max ? 0 : 255));
+        if (tiles_) {
+            chunk_ = x.k > 16 ? 512 : 256;
+            const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 16) + 16;
+            t_.resize(m);
+            h_.resize(m);
+            stage_.resize(32 * ostride_);
+        }
+    }
+
+    IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
+        const Axis& y = jb_.y;
+        if (!tiles_) {
+            u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
+            for (int oy = oy0; oy < oy1; ++oy) {
+                ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
+                fill_margins(band_.data(), margins_, cn_);
+                u8* out = jb_.dst->ptr<u8>(oy);
+                if (jb_.x.s == 1) {
+                    x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                    continue;
+                }
+                x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
+                subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
+            }
+            _mm_sfence();
+            return;
+        }
+        for (int b = oy0; b < oy1; b += 32) {
+            const int rows = std::min(32, oy1 - b);
+            for (int r = 0; r < rows; ++r) {
+                ymeth_.row(y.v0 + b + r, band_.data() + size_t(r) * stride_ + size_t(jb_.x.lo) * cn_, b + r == oy0);
+                fill_margins(band_.data() + size_t(r) * stride_, margins_, cn_);
+            }
+            band_x(b, rows);
+            publish(b, rows);
+        }
+        _mm_sfence();
+    }
+
+private:
+    std::vector<u8> zero_, p_, s_, band_, full_;
+    std::vector<Lane32> t_, h_;
+    Rows rows_{};
+    MaxMinY<Max> ymeth_;
+
+    __m256i* h() { return reinterpret_cast<__m256i*>(h_.data()); }
+
+    // The x pass of a band of rows, in chunks of output pixels.
+    IMGPOOL_SL_AVX2 void band_x(int b, int rows) {
+        const Axis& x = jb_.x;
+        const u8* in[32];
+        u8* out[32];
+        for (int r = 0; r < 32; ++r) {
+            in[r] = band_.data() + size_t(r) * stride_;
+            out[r] = out_row(b, r, rows);
+        }
+        const size_t k = size_t(x.k);
+        for (size_t o0 = 0; o0 < size_t(x.out); o0 += chunk_) {
+            const size_t c = std::min(chunk_, size_t(x.out) - o0), L = c + k - 1;
+            const size_t m = L * cn_, e0 = o0 * cn_;
+            __m256i* t = reinterpret_cast<__m256i*>(t_.data());
+            for (size_t e = 0; e < m; e += 16) tile_in8(in, e0 + e, t + e);
+            for (size_t ch = 0; ch < cn_; ++ch) herk_x<Max>(t + ch, h() + ch, cn_, L, c, k);
+            const size_t n = c * cn_;
+            for (size_t e = 0; e < n; e += 16) tile_out8(h() + e, out, e0 + e, std::min<size_t>(16, n - e));
+        }
+    }
+};
+
+class Avg : Base {
+public:
+    Avg(const Job& jb) : Base(jb, 0), div_(jb.divisor, jb.half_even) {
+        const Axis& x = jb.x;
+        rows_ = make_rows(jb, ident_.data(), ident_.data());
+        tiles_ = x.k > kRowModeAvg || jb.divisor > 256;
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
+        band_.assign(stride_ * (tiles_ ? 16 : 2), 0);
+        if (tiles_) {
+            chunk_ = 512;
+            const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 8) + 8;
+            t_.resize(m);
+            o_.resize(round_up(chunk_ * cn_, 32) + 32);
+            stage_.resize(16 * ostride_);
+        }
+    }
+
+    IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
+        const Axis& y = jb_.y;
+        const size_t lo = size_t(jb_.x.lo) * cn_;
+        const int R = tiles_ ? 16 : 2;
+        u16* prev = nullptr;
+        for (int b = oy0; b < oy1; b += R) {
+            const int rows = std::min(R, oy1 - b);
+            for (int r = 0; r < rows; ++r) {
+                u16* v = row(r) + lo;
+                if (!prev || y.s > 1) sum_rows_first(rows_, y.v0 + i64(b + r) * y.s, y.k, real_, v);
+                else sum_rows_next(rows_, y.v0 + b + r, y.k, real_, prev, v);
+                prev = v;
+                fill_margins(row(r), margins_, cn_);
+                if (tiles_) continue;
+                if (jb_.x.s == 1) {
+                    x_row_avg(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, jb_.x.k, div_, jb_.stream);
+                } else {
+                    x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
+                    subsample(full_.data(), full_.data(), size_t(jb_.x.out), cn_, size_t(jb_.x.s));  // in place: o <= o*s
+                    x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, 1, div_, false);
+                }
+            }
+            if (!tiles_) continue;
+            band_x(b, rows);
+            publish(b, rows);
+        }
+        _mm_sfence();
+    }
+
+private:
+    const Divisor div_;
+    std::vector<u16> full_;
+    std::vector<u16> band_;
+    std::vector<Lane32> t_;
+    std::vector<Lane16> o_;
+    Rows rows_{};
+
+    u16* row(int r) { return band_.data() + size_t(r) * stride_; }
+    __m128i* o() { return reinterpret_cast<__m128i*>(o_.data()); }
+
+    // Running sums along x over one channel's tile vectors, each output divided and
+    // packed to 16 bytes (lane r = row r).
+    IMGPOOL_SL_AVX2 void sums_x(const __m256i* t, __m128i* o, size_t c, size_t k) {
+        const size_t cn = cn_;
+        if (div_.D <= 256) {
+            __m256i a = _mm256_setzero_si256();
+            for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
+            for (size_t j = 0;; ++j) {
+                const __m256i q = div16(a, div_);
+                o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q, q), 0x08));
+                if (j + 1 == c) break;
+                a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
+            }
+            return;
+        }
+        // 32-bit sums: rows 0-7 in lo, 8-15 in hi.
+        __m256i lo = _mm256_setzero_si256(), hi = lo;
+        for (size_t p = 0; p < k; ++p) {
+            lo = _mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(t[p * cn])));
+            hi = _mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(t[p * cn], 1)));
+        }
+        for (size_t j = 0;; ++j) {
+            const __m256i q16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(div32(lo, div_), div32(hi, div_)), 0xD8);
+            o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q16, q16), 0x08));
+            if (j + 1 == c) break;
+            const __m256i in = t[(j + k) * cn], gone = t[j * cn];
+            lo = _mm256_sub_epi32(_mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(in))),
+                                  _mm256_cvtepu16_epi32(_mm256_castsi256_si128(gone)));
+            hi = _mm256_sub_epi32(_mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(in, 1))),
+                                  _mm256_cvtepu16_epi32(_mm256_extracti128_si256(gone, 1)));
+        }
+    }
+
+    IMGPOOL_SL_AVX2 void band_x(int b, int rows) {
+        const Axis& x = jb_.x;
+        const u16* in[16];
+        u8* out[16];
+        for (int r = 0; r < 16; ++r) {
+            in[r] = row(r);
+            out[r] = out_row(b, r, rows);
+        }
+        const size_t k = size_t(x.k);
+        for (size_t o0 = 0; o0 < size_t(x.out); o0 += chunk_) {
+            const size_t c = std::min(chunk_, size_t(x.out) - o0), L = c + k - 1;
+            const size_t m = L * cn_, e0 = o0 * cn_;
+            __m256i* t = reinterpret_cast<__m256i*>(t_.data());
+            for (size_t e = 0; e < m; e += 8) tile_in16(in, e0 + e, t + e);
+            for (size_t ch = 0; ch < cn_; ++ch) sums_x(t + ch, o() + ch, c, k);
+            // 32 columns at a time: [o[e+i] | o[e+16+i]], transposed, is 32 bytes of row i.
+            const size_t n = c * cn_;
+            for (size_t e = 0; e < n; e += 32) {
+                __m256i v[16];
+                for (int i = 0; i < 16; ++i)
+                    v[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(o()[e + size_t(i)]), o()[e + 16 + size_t(i)], 1);
+                transpose16(v);
+                const size_t w = std::min<size_t>(32, n - e);
+                if (w == 32) {
+                    for (int r = 0; r < 16; ++r) st(out[r] + e0 + e, v[r]);
+                } else {
+                    alignas(32) u8 tmp[32];
+                    for (int r = 0; r < 16; ++r) {
+                        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), v[r]);
+                        std::memcpy(out[r] + e0 + e, tmp, w);
+                    }
+                }
+            }
+        }
+    }
+};
+
+// Stripes of output rows for the threads: each redoes about a window of rows (the y
+// pass's warm-up), so a stripe gets several windows' worth, and small images one.
+int stripes_for(const Job& jb) {
+    const i64 cells = i64(jb.x.out) * jb.y.out * jb.cn;
+    if (cells < (i64(1) << 18)) return 1;
+    const i64 per = std::max<i64>(4 * i64(jb.y.k), 64);
+    return int(std::clamp<i64>(jb.y.out / per, 1, cv::getNumThreads()));
+}
+
+template <class Engine>
+void run_stripes(const Job& jb) {
+    const int n = stripes_for(jb), rows = jb.y.out;
+    auto body = [&](int s) {
+        Engine e(jb);
+        e.run(int(i64(rows) * s / n), int(i64(rows) * (s + 1) / n));
+    };
+    if (n == 1) return body(0);
+    cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
+        for (int s = r.start; s < r.end; ++s) body(s);
+    }, n);
+}
+
+}  // namespace
+
+bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst) {
+    if (p.scope != Scope::window || src.depth() != CV_8U || result_depth(CV_8U, p) != CV_8U) return false;
+    if (p.type != PoolType::max && p.type != PoolType::min && p.type != PoolType::avg) return false;
+    const Extent s = effective_stride(p);
+    if (p.dilation.w != 1 || p.dilation.h != 1) return false;
+    // Strides beyond 1 (e.g. 3x3/2): the narrow windows' row mode, each output row's rows
+    // gathered (max/min up to 4 rows, sums up to 8).
+    const bool narrow = p.type == PoolType::avg ? p.window.w <= kRowModeAvg && p.window.w * p.window.h <= 256 && p.window.h <= 8
+                                                : p.window.w <= kRowModeMax && p.window.h <= 4;
+    if ((s.w > 1 || s.h > 1) && !narrow) return false;
+    static const bool avx2 = cv::checkHardwareSupport(CV_CPU_AVX2);
+    if (!avx2 || !cv::useOptimized()) return false;
+    // 16-bit sums along y, and the exact division's range (Divisor).
+    if (p.type == PoolType::avg && (p.window.h > 257 || i64(p.window.w) * p.window.h > 13000)) return false;
+    const bool filled = p.border != Border::ignore;
+    Job jb;
+    if (!make_axis(src.cols, p.window.w, s.w, axis_padding(p, true, src.cols), p, filled, jb.x) ||
+        !make_axis(src.rows, p.window.h, s.h, axis_padding(p, false, src.rows), p, filled, jb.y))
+        return false;
+    jb.src = src;
+    jb.cn = src.channels();
+    jb.kind = p.type == PoolType::max ? Kind::max : p.type == PoolType::min ? Kind::min : Kind::avg;
+    jb.divisor = p.window.w * p.window.h;
+    jb.half_even = p.rounding == Rounding::half_even;
+    jb.border = !filled ? -1 : p.border == Border::zero ? cv::BORDER_CONSTANT
+                         : p.border == Border::replicate ? cv::BORDER_REPLICATE : cv::BORDER_REFLECT_101;
+    jb.stream = i64(jb.x.out) * jb.y.out * jb.cn >= (i64(4) << 20);
+    dst.create(jb.y.out, jb.x.out, CV_8UC(jb.cn));
+    jb.dst = &dst;
+    switch (jb.kind) {
+    case Kind::max: run_stripes<MaxMin<true>>(jb); break;
+    case Kind::min: run_stripes<MaxMin<false>>(jb); break;
+    case Kind::avg: run_stripes<Avg>(jb); break;
+    }
+    return true;
+}
+
+#else
+
+bool pool_sliding_u8(const cv::Mat&, const PoolParams&, cv::Mat&) { return false; }
+
+#endif
+
+}  // namespace imgpool::detail
