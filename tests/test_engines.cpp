@@ -860,3 +860,26 @@ TEST_CASE("engines: stride-1 8-bit engine also takes 3x3 stride 2, exactly") {
                     sliding_check(src, p);
                 }
 }
+
+TEST_CASE("engines: 8-bit median, full 3x3 windows through the sorting network") {
+    std::mt19937 rng(53);
+    for (cv::Size size : {cv::Size(3, 3), cv::Size(4, 3), cv::Size(37, 19), cv::Size(300, 7)})
+        for (int cn : {1, 3, 4})
+            for (int stride : {1, 2, 3})
+                for (Border b : {Border::ignore, Border::replicate, Border::reflect, Border::zero}) {
+                    PoolParams p;
+                    p.type = PoolType::median;
+                    p.window = {3, 3};
+                    p.stride = {stride, stride};
+                    if (b != Border::ignore) p.padding = Padding::symmetric(1), p.border = b;  // every window full
+                    p.depth = cn == 4 ? CV_32F : -1;
+                    const cv::Mat src = u8_image(rng, size, cn);
+                    try {
+                        validate(p, src.size());
+                    } catch (const imgpool::Error&) {
+                        continue;  // reflect padding as large as the image
+                    }
+                    INFO(sep_describe(p, src));
+                    median_check(src, p);
+                }
+}
