@@ -1,18 +1,20 @@
 // The stride-1 engine for 8-bit images: max, min and avg over sliding windows (dilation 1,
-// 8-bit result), columns first, then rows, at a cost per pixel that does not grow with the
-// window.
+// 8-bit result), columns first, then rows.
 //
 // Along y (across rows) the work is vectorised along the row: van Herk / Gil-Werman for
-// max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running
-// quantity is a serial chain per row, so for wide windows rows are taken 32 (max/min) or
-// 16 (avg) at a time and transposed in tiles: each SIMD lane is then a row, and the x pass
-// is the y pass again (van Herk blocks, running sums), then transposed back. Narrow windows
-// take their few shifted loads along the row instead, which is cheaper than two transposes.
+// max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running sum
+// is a serial chain per row, so for averages over wide windows rows are taken 16 at a time
+// and transposed in tiles: each SIMD lane is then a row, the x pass is the y pass again
+// (running sums, constant cost in k), then transposed back. Narrow windows (max/min up to
+// 16 taps, avg up to 4) take their shifted loads along the row instead; wider max/min are
+// left to the separable engine, which measured faster than tiles for them.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
-// ignored padding need no special case; avg is taken only where every window has the same
-// divisor, and rounds as round_div() does (docs/semantics.md). AVX2 only: without it the
-// separable engine takes these cases.
+// ignored padding need no special case, and border fills are read through the border rule
+// (no padded copy). Avg is taken only where every window has the same divisor, and rounds
+// as round_div() does (docs/semantics.md). Strides beyond 1 (3x3/2) for narrow windows:
+// each output row's rows gathered, x at full resolution, every s-th taken. AVX2 only:
+// without it the separable engine takes these cases.
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -89,7 +91,8 @@ struct Job {
     bool stream = false;  // a large result: stores bypass the caches
 };
 
-// Row mode (shifted loads along the row) up to this window width, tiles beyond.
+// Row mode (shifted loads along the row) up to this window width; beyond it tiles for avg,
+// the separable engine for max/min.
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -110,7 +113,8 @@ inline u8 sop(u8 a, u8 b) {
     return Max ? (a > b ? a : b) : (a < b ? a : b);
 }
 
-// In each 128-bit lane, a 16x16 byte transpose: byte j of x[i] goes to byte i of x[j].
+// In each 128-bit lane, a 16x16 byte transpose: byte j of x[i] goes to byte i of x[j]
+// (the averages' way back from tiles to rows).
 IMGPOOL_SL_INLINE void transpose16(__m256i* x) {
     __m256i a[16], b[16];
     for (int p = 0; p < 8; ++p) {  // a[2p+h]: rows 2p, 2p+1; columns 8h..8h+7
@@ -360,8 +364,8 @@ struct MaxMinY {
 
     IMGPOOL_SL_AVX2 void row(i64 wy, u8* out, bool first) {
         if (k > 4) return first ? herk.first(wy, out) : herk.next(out);
-        const u8* r[4];
-        for (int t = 0; t < k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
+        const u8* r[4] = {rows(wy), nullptr, nullptr, nullptr};
+        for (int t = 1; t < k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
         op_rows<Max>(out, r, k, n);
     }
 };
@@ -461,35 +465,6 @@ IMGPOOL_SL_AVX2 void x_row_sums(const u16* v, u16* out, size_t n, size_t cn, int
 
 // ---------------------------------------------------------------- along x, tiles
 
-// Columns [e, e+16) of 32 rows of bytes into 16 vectors, lane r = row r.
-IMGPOOL_SL_INLINE void tile_in8(const u8* const* rows, size_t e, __m256i* t) {
-    __m256i x[16];
-    for (int i = 0; i < 16; ++i)
-        x[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld16(rows[i] + e)), ld16(rows[i + 16] + e), 1);
-    transpose16(x);
-    for (int i = 0; i < 16; ++i) t[i] = x[i];
-}
-
-// 16 vectors (lane r = row r) back to columns [e, e+m) of 32 rows, m <= 16.
-IMGPOOL_SL_INLINE void tile_out8(const __m256i* t, u8* const* rows, size_t e, size_t m) {
-    __m256i x[16];
-    for (int i = 0; i < 16; ++i) x[i] = t[i];
-    transpose16(x);
-    if (m == 16) {
-        for (int i = 0; i < 16; ++i) {
-            st16(rows[i] + e, _mm256_castsi256_si128(x[i]));
-            st16(rows[i + 16] + e, _mm256_extracti128_si256(x[i], 1));
-        }
-        return;
-    }
-    alignas(32) u8 tmp[32];
-    for (int i = 0; i < 16; ++i) {
-        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), x[i]);
-        std::memcpy(rows[i] + e, tmp, m);
-        std::memcpy(rows[i + 16] + e, tmp + 16, m);
-    }
-}
-
 // Columns [e, e+8) of 16 rows of u16 into 8 vectors, lane r = row r.
 IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
     __m256i x[8];
@@ -497,21 +472,6 @@ IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
         x[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld16(rows[i] + e)), ld16(rows[i + 8] + e), 1);
     transpose8(x);
     for (int i = 0; i < 8; ++i) t[i] = x[i];
-}
-
-// Van Herk along x over the tile vectors of one channel: t[p] is virtual pixel p's vector
-// (stride cn apart), L pixels; out[j] for j < c. h: scratch of L vectors (same stride).
-template <bool Max>
-IMGPOOL_SL_AVX2 void herk_x(__m256i* t, __m256i* h, size_t cn, size_t L, size_t c, size_t k) {
-    for (size_t p0 = 0; p0 < L; p0 += k) {
-        const size_t p1 = std::min(p0 + k, L);
-        __m256i s = t[(p1 - 1) * cn];
-        h[(p1 - 1) * cn] = s;
-        for (size_t p = p1 - 1; p-- > p0;) h[p * cn] = s = vop<Max>(t[p * cn], s);
-        __m256i g = t[p0 * cn];
-        for (size_t p = p0 + 1; p < p1; ++p) t[p * cn] = g = vop<Max>(g, t[p * cn]);
-    }
-    for (size_t j = 0; j < c; ++j) h[j * cn] = vop<Max>(h[j * cn], t[(j + k - 1) * cn]);
 }
 
 // ---------------------------------------------------------------- the engines
@@ -568,76 +528,33 @@ public:
             s_.resize(size_t(y.k) * real_ + 64);
             ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0};
         }
-        tiles_ = x.k > kRowModeMax;
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
-        band_.assign(stride_ * (tiles_ ? 32 : 1), u8(Max ? 0 : 255));
-        if (tiles_) {
-            chunk_ = x.k > 16 ? 512 : 256;
-            const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 16) + 16;
-            t_.resize(m);
-            h_.resize(m);
-            stage_.resize(32 * ostride_);
-        }
+        band_.assign(stride_, u8(Max ? 0 : 255));
     }
 
+    // Row mode only: wider windows are the separable engine's (measured faster than
+    // transposed tiles for max/min, whose x pass there is a few vectorised passes).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
-        if (!tiles_) {
-            u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
-            for (int oy = oy0; oy < oy1; ++oy) {
-                ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
-                fill_margins(band_.data(), margins_, cn_);
-                u8* out = jb_.dst->ptr<u8>(oy);
-                if (jb_.x.s == 1) {
-                    x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
-                    continue;
-                }
-                x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
-                subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
+        u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
+        for (int oy = oy0; oy < oy1; ++oy) {
+            ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
+            fill_margins(band_.data(), margins_, cn_);
+            u8* out = jb_.dst->ptr<u8>(oy);
+            if (jb_.x.s == 1) {
+                x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                continue;
             }
-            _mm_sfence();
-            return;
-        }
-        for (int b = oy0; b < oy1; b += 32) {
-            const int rows = std::min(32, oy1 - b);
-            for (int r = 0; r < rows; ++r) {
-                ymeth_.row(y.v0 + b + r, band_.data() + size_t(r) * stride_ + size_t(jb_.x.lo) * cn_, b + r == oy0);
-                fill_margins(band_.data() + size_t(r) * stride_, margins_, cn_);
-            }
-            band_x(b, rows);
-            publish(b, rows);
+            x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
+            subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
     }
 
 private:
     std::vector<u8> zero_, p_, s_, band_, full_;
-    std::vector<Lane32> t_, h_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
-
-    __m256i* h() { return reinterpret_cast<__m256i*>(h_.data()); }
-
-    // The x pass of a band of rows, in chunks of output pixels.
-    IMGPOOL_SL_AVX2 void band_x(int b, int rows) {
-        const Axis& x = jb_.x;
-        const u8* in[32];
-        u8* out[32];
-        for (int r = 0; r < 32; ++r) {
-            in[r] = band_.data() + size_t(r) * stride_;
-            out[r] = out_row(b, r, rows);
-        }
-        const size_t k = size_t(x.k);
-        for (size_t o0 = 0; o0 < size_t(x.out); o0 += chunk_) {
-            const size_t c = std::min(chunk_, size_t(x.out) - o0), L = c + k - 1;
-            const size_t m = L * cn_, e0 = o0 * cn_;
-            __m256i* t = reinterpret_cast<__m256i*>(t_.data());
-            for (size_t e = 0; e < m; e += 16) tile_in8(in, e0 + e, t + e);
-            for (size_t ch = 0; ch < cn_; ++ch) herk_x<Max>(t + ch, h() + ch, cn_, L, c, k);
-            const size_t n = c * cn_;
-            for (size_t e = 0; e < n; e += 16) tile_out8(h() + e, out, e0 + e, std::min<size_t>(16, n - e));
-        }
-    }
 };
 
 class Avg : Base {
@@ -801,6 +718,7 @@ bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst) {
     const bool narrow = p.type == PoolType::avg ? p.window.w <= kRowModeAvg && p.window.w * p.window.h <= 256 && p.window.h <= 8
                                                 : p.window.w <= kRowModeMax && p.window.h <= 4;
     if ((s.w > 1 || s.h > 1) && !narrow) return false;
+    if (p.type != PoolType::avg && p.window.w > kRowModeMax) return false;  // see MaxMin::run
     static const bool avx2 = cv::checkHardwareSupport(CV_CPU_AVX2);
     if (!avx2 || !cv::useOptimized()) return false;
     // 16-bit sums along y, and the exact division's range (Divisor).
