@@ -10,7 +10,7 @@ packages=(g++ cmake ninja-build pkg-config libopencv-dev libopencv-contrib-dev l
   clang libclang-rt-14-dev llvm)  # clang + compiler-rt: the fuzz preset; llvm: llvm-symbolizer for sanitizer reports
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   sudo=""

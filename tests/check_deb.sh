@@ -12,11 +12,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; apt-get remove -y -qq imgpool >/dev/null 2>&1 || true' EXIT
 (cd "$work" && cpack --config "$build/CPackConfig.cmake" -G DEB >/dev/null)
 deb=$(ls "$work"/imgpool_*.deb)
-dpkg-deb --info "$deb" | grep -q "Depends: .*libopencv" || { echo "the package lists no OpenCV dependency"; exit 1; }
+# Not `dpkg-deb --info | grep -q`: under pipefail, grep -q quitting early can kill dpkg-deb
+# with SIGPIPE and fail the pipeline although the line is there.
+info=$(dpkg-deb --info "$deb")
+grep -q "Depends: .*libopencv" <<<"$info" || { echo "the package lists no OpenCV dependency"; exit 1; }
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
-/usr/bin/imgpool --version | grep -q "^imgpool "
+grep -q "^imgpool " <<<"$(/usr/bin/imgpool --version)"
 # the OpenCV codecs plugin is in the package and found by the installed program
-dpkg -L imgpool | grep -q "/imgpool/imgpool_opencv_codecs.so$"
+grep -q "/imgpool/imgpool_opencv_codecs.so$" <<<"$(dpkg -L imgpool)"
 (cd "$work" && env -u IMGPOOL_PLUGIN_DIR /usr/bin/imgpool "$source_images/circle64.png" -k 2 -o c.bmp &&
   env -u IMGPOOL_PLUGIN_DIR /usr/bin/imgpool c.bmp -k 2 -o c.png && test -s c.png)
 man -w imgpool >/dev/null

@@ -6,8 +6,8 @@ build=$1 source=$2
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
-"$prefix/bin/imgpool" --help | grep -q "Examples:"
-MANWIDTH=100 man -l "$prefix/share/man/man1/imgpool.1" | grep -q "EXIT STATUS"
+grep -q "Examples:" <<<"$("$prefix/bin/imgpool" --help)"
+grep -q "EXIT STATUS" <<<"$(MANWIDTH=100 man -l "$prefix/share/man/man1/imgpool.1")"
 # bash completion: completes flags and enumerated values
 out=$(bash -c "source '$prefix/share/bash-completion/completions/imgpool'
   COMP_WORDS=(imgpool --bor); COMP_CWORD=1; _imgpool; echo \"\${COMPREPLY[*]}\"
