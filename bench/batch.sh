@@ -206,17 +206,8 @@ row_floor() { "$PY" "$WORK/helper.py" floor "$IN" "$1" "$WORKERS"; }
 row_recode() { "$PY" "$WORK/helper.py" recode "$IN" "$1" "$WORKERS"; }
 export -f row_imgpool_j1 row_imgpool_j2 row_python row_vips row_magick row_floor row_recode
 
-busy_jiffies() {  # CPU time of the whole machine, all processes, not idle or iowait
-    local _c u n s _idle _iowait q sq st _rest
-    read -r _c u n s _idle _iowait q sq st _rest </proc/stat
-    echo $((u + n + s + q + sq + st))
-}
-children_cpu() {  # children_cpu VAR: user+sys seconds of this shell's waited-for descendants
-    times >"$WORK/times"  # here, not in a $( ) subshell, whose children would be its own
-    printf -v "$1" '%s' "$(awk 'NR == 2 { t = 0; for (f = 1; f <= 2; f++) { split($f, p, /[ms]/); t += p[1] * 60 + p[2] } print t }' "$WORK/times")"
-}
-TICK=$(getconf CLK_TCK)
-readonly TICK
+# shellcheck source=bench/timing.sh
+source "$ROOT/bench/timing.sh"
 
 declare -A FN RUNLOG BEST MEDIAN CPU BG OUTKB STATUS
 ORDER=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cost of stride-1 pooling against the window size: imgpool's max, min and avg and OpenCV's
 dilate, erode and blur on the same 3840x2160 RGB image, from imgpool_bench's stride-1 rows
-(pool_bench.cpp: 3, 15, 63; pool_bench_windows.cpp: 5, 9, 31).
+(pool_bench.cpp: 3, 5, 9, 15, 31, 63).
 
     python3 bench/plot_windows.py --bench build/bench/imgpool_bench     # runs those rows
     python3 bench/plot_windows.py --json results/pool_bench.json        # or reads a saved run

@@ -224,8 +224,8 @@ void register_all() {
             benchmark::DoNotOptimize(out.data);
         });
 
-    // Stride 1.
-    for (int k : {3, 15, 63}) {
+    // Stride 1, at the window sizes of the cost-vs-window plot (bench/plot_windows.py).
+    for (int k : {3, 5, 9, 15, 31, 63}) {
         const std::string ks = std::to_string(k) + "x" + std::to_string(k);
         const cv::Mat kernel = cv::Mat::ones(k, k, CV_8U);
         add_pool("max" + ks + "s1_u8", u8, like_morphology(PoolType::max, k), true);

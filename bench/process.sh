@@ -192,17 +192,8 @@ else skip loop-convert "for f in *.png: convert -scale 50%" "$nomagick"; fi
 add loop-batch "(info) one imgpool process, all files" row_loop_batch "$LOOP_FILES"
 
 # ---- Timing ----
-busy_jiffies() {  # CPU time of the whole machine, all processes, not idle or iowait
-    local _c u n s _idle _iowait q sq st _rest
-    read -r _c u n s _idle _iowait q sq st _rest </proc/stat
-    echo $((u + n + s + q + sq + st))
-}
-children_cpu() {  # children_cpu VAR: user+sys seconds of this shell's waited-for descendants
-    times >"$WORK/times"  # here, not in a $( ) subshell, whose children would be its own
-    printf -v "$1" '%s' "$(awk 'NR == 2 { t = 0; for (f = 1; f <= 2; f++) { split($f, p, /[ms]/); t += p[1] * 60 + p[2] } print t }' "$WORK/times")"
-}
-TICK=$(getconf CLK_TCK)
-readonly TICK
+# shellcheck source=bench/timing.sh
+source "$ROOT/bench/timing.sh"
 failed() { STATUS[$1]="failed (log: $(tail -n 3 "$WORK/log/$1" | tr '\n' ' '))"; }
 
 # run_once KEY: one timed run into a fresh output directory; appends "wall cpu bg" seconds.
