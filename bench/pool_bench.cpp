@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -126,6 +127,17 @@ void or_rows(const unsigned char* a, const unsigned char* b, unsigned char* d, s
     for (std::size_t j = 0; j < n_out; ++j) d[j] = a[2 * j] | b[2 * j];
 }
 
+// What any stride-1 pool must at least do: read the image and write a fresh output of the
+// same size (a copy, rows split over the threads).
+cv::Mat copy_pass(const cv::Mat& m) {
+    cv::Mat out(m.rows, m.cols, m.type());
+    const std::size_t n = std::size_t(m.cols) * m.elemSize();
+    cv::parallel_for_(cv::Range(0, m.rows), [&](const cv::Range& r) {
+        for (int y = r.start; y < r.end; ++y) std::memcpy(out.ptr(y), m.ptr(y), n);
+    }, 4.0 * cv::getNumThreads());
+    return out;
+}
+
 cv::Mat quarter_pass(const cv::Mat& m) {
     cv::Mat out(m.rows / 2, m.cols / 2, m.type());
     const std::size_t n_out = std::size_t(out.cols) * out.elemSize();
@@ -202,6 +214,7 @@ void register_all() {
     add("read_f32/read", f32, [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
     add("quarter_u8/read", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
     add("quarter_f32/read", f32, [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
+    add("copy_u8/read", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(copy_pass(s).data); });
 
     // 2x2 stride 2.
     add_pool("max2x2_u8", u8, window(PoolType::max, 2, 2));
