@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -181,23 +183,44 @@ bool too_slow(const PoolParams& p) {
     return s * 256 > 5.0;  // the crop is 1/256 of the image
 }
 
-void add(const std::string& name, const cv::Mat& (*img)(), std::function<void(const cv::Mat&)> job,
-         bool skip = false) {
+// Registers a row at 1 and 2 threads. Iteration i works on image(i): one image kept hot in
+// the caches, or copies taken in turn (the _dram rows) so that every pass reads memory.
+using Images = std::function<const cv::Mat&(std::size_t)>;
+void add_images(const std::string& name, Images image, std::function<void(const cv::Mat&)> job, bool skip = false) {
     for (int threads : {1, 2}) {
         benchmark::RegisterBenchmark((name + "/threads:" + std::to_string(threads)).c_str(),
                                      [=](benchmark::State& state) {
                                          cv::setNumThreads(threads);
-                                         const cv::Mat& src = img();
                                          if (skip) {
                                              state.SkipWithError("skipped: no fast engine for this case yet");
                                              return;
                                          }
-                                         for (auto _ : state) job(src);
-                                         state.SetBytesProcessed(std::int64_t(double(state.iterations()) * bytes_of(src)));
+                                         std::size_t i = 0;
+                                         for (auto _ : state) job(image(i++));
+                                         state.SetBytesProcessed(std::int64_t(double(state.iterations()) * bytes_of(image(0))));
                                      })
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
     }
+}
+
+void add(const std::string& name, const cv::Mat& (*img)(), std::function<void(const cv::Mat&)> job,
+         bool skip = false) {
+    add_images(name, [img](std::size_t) -> const cv::Mat& { return img(); }, std::move(job), skip);
+}
+
+// Copies of an image filling 256 MiB or more (8x the 32 MiB L3 cache here), taken in turn:
+// each pass then reads its input from memory, as the bandwidth figures do.
+Images from_dram(const cv::Mat& (*img)()) {
+    return [img](std::size_t i) -> const cv::Mat& {
+        static std::map<const cv::Mat& (*)(), std::vector<cv::Mat>> sets;
+        std::vector<cv::Mat>& copies = sets[img];
+        if (copies.empty()) {
+            const double bytes = bytes_of(img());
+            for (double total = 0; total < 256.0 * (1 << 20); total += bytes) copies.push_back(img().clone());
+        }
+        return copies[i % copies.size()];
+    };
 }
 
 void add_pool(const std::string& name, const cv::Mat& (*img)(), const PoolParams& p, bool check_speed = false) {
@@ -236,6 +259,32 @@ void register_all() {
             cv::resize(s, out, cv::Size(s.cols / 2, s.rows / 2), 0, 0, cv::INTER_AREA);
             benchmark::DoNotOptimize(out.data);
         });
+
+    // The 2x2 rows again with every pass reading memory rather than the caches, beside the
+    // read and 4:1 passes over the same copies: the "share of the read bandwidth".
+    add_images("read_u8_dram/read", from_dram(u8), [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
+    add_images("read_f32_dram/read", from_dram(f32), [](const cv::Mat& s) { benchmark::DoNotOptimize(read_pass(s)); });
+    add_images("quarter_u8_dram/read", from_dram(u8),
+               [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
+    add_images("quarter_f32_dram/read", from_dram(f32),
+               [](const cv::Mat& s) { benchmark::DoNotOptimize(quarter_pass(s).data); });
+    for (auto [name, img, p] : {std::tuple{"max2x2_u8_dram", u8, window(PoolType::max, 2, 2)},
+                                std::tuple{"avg2x2_u8_dram", u8, avg_up},
+                                std::tuple{"avg2x2_f32_dram", f32, window(PoolType::avg, 2, 2)}}) {
+        add_images(std::string(name) + "/imgpool", from_dram(img),
+                   [p = p](const cv::Mat& s) { benchmark::DoNotOptimize(imgpool::pool(s, p).data); });
+        const bool max = p.type == PoolType::max;
+        add_images(std::string(name) + "/opencv", from_dram(img), [max](const cv::Mat& s) {
+            cv::Mat out;
+            if (max) {
+                cv::dilate(s, out, cv::Mat::ones(2, 2, CV_8U), cv::Point(0, 0));
+                cv::resize(out, out, cv::Size(s.cols / 2, s.rows / 2), 0, 0, cv::INTER_NEAREST);
+            } else {
+                cv::resize(s, out, cv::Size(s.cols / 2, s.rows / 2), 0, 0, cv::INTER_AREA);
+            }
+            benchmark::DoNotOptimize(out.data);
+        });
+    }
 
     // Stride 1, at the window sizes of the cost-vs-window plot (bench/plot_windows.py).
     for (int k : {3, 5, 9, 15, 31, 63}) {

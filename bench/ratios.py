@@ -23,10 +23,25 @@ from pathlib import Path
 
 # imgpool cases whose OpenCV counterpart has another name.
 BASELINE = {"avg2x2_u8_even": "avg2x2_u8"}
-# The read pass over the same image, and the 4:1 pass (the read plus a quarter-size write:
-# the memory traffic of 2x2 pooling with no arithmetic).
-READ = {"u8": "read_u8", "f32": "read_f32"}
-QUARTER = {"u8": "quarter_u8", "f32": "quarter_f32"}
+# The read pass over the same image (in the caches, or from memory for the _dram rows), and
+# each case's traffic floor: for 2x2 the 4:1 pass (the read plus a quarter-size write, no
+# arithmetic), for stride 1 the copy pass (the read plus a same-size write).
+SIZES = {"u8": 3840 * 2160 * 3, "f32": 3840 * 2160 * 3 * 4}
+
+
+def ceiling(kind, case):
+    d = dtype(case)
+    if d is None:
+        return ""
+    return f"{kind}_{d}" + ("_dram" if case.endswith("_dram") else "")
+
+
+def floor_of(case):
+    if "2x2" in case:
+        return ceiling("quarter", case)
+    if re.search(r"\d+x\d+s1_", case) and "median" not in case:
+        return ceiling("copy", case)
+    return ""
 
 
 def run(bench, repetitions, extra):
@@ -73,8 +88,8 @@ def tables(t):
             if mine is None:
                 continue
             cv = t.get((BASELINE.get(c, c), "opencv", n))
-            read = t.get((READ.get(dtype(c), ""), "read", n))
-            quarter = t.get((QUARTER.get(dtype(c), ""), "read", n)) if "2x2" in c else None
+            read = t.get((ceiling("read", c), "read", n))
+            quarter = t.get((floor_of(c), "read", n))
             one = t.get((c, "imgpool", 1))
             rows.append({
                 "case": c, "threads": n, "ms": mine * 1e3, "cv_ms": cv * 1e3 if cv else None,
@@ -99,15 +114,13 @@ def order(case):
 def print_reads(t):
     print("| ceiling | threads | ms | GB/s of input |")
     print("|---|---:|---:|---:|")
-    sizes = {"read_u8": 3840 * 2160 * 3, "read_f32": 3840 * 2160 * 3 * 4}
-    sizes.update({"quarter_u8": sizes["read_u8"], "quarter_f32": sizes["read_f32"]})
     for (c, impl, n), sec in sorted(t.items()):
         if impl == "read":
-            print(f"| {c} | {n} | {fmt(sec * 1e3, 3)} | {fmt(sizes.get(c, 0) / sec / 1e9, 1)} |")
+            print(f"| {c} | {n} | {fmt(sec * 1e3, 3)} | {fmt(SIZES.get(dtype(c), 0) / sec / 1e9, 1)} |")
 
 
 def print_table(rows):
-    print("| case | threads | imgpool ms | OpenCV ms | speed-up vs OpenCV | share of read pass | share of 4:1 pass | 2 threads / 1 thread |")
+    print("| case | threads | imgpool ms | OpenCV ms | speed-up vs OpenCV | share of read pass | share of traffic floor | 2 threads / 1 thread |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['case']} | {r['threads']} | {fmt(r['ms'])} | {fmt(r['cv_ms'])} | {fmt(r['speedup'])}x | "
@@ -126,30 +139,33 @@ def print_targets(t):
     def target(text, value, ok):
         checks.append((text, value, None if value is None else ok(value)))
 
+    # The bandwidth is memory's (a read pass over 256 MiB): the _dram rows, whose
+    # every pass reads its input from memory. In the caches the tables show it too.
     for c in ("max2x2_u8", "avg2x2_u8"):
-        target(f"{c}, 1 thread: >= 0.8 of the read pass's bandwidth", ratio(get("read_u8", "read"), get(c)),
-               lambda v: v >= 0.8)
+        target(f"{c}, 1 thread, input from memory: >= 0.8 of the read pass's bandwidth",
+               ratio(get("read_u8_dram", "read"), get(c + "_dram")), lambda v: v >= 0.8)
     target("max2x2_u8, 1 thread: >= 3x faster than dilate + subsample",
            ratio(get("max2x2_u8", "opencv"), get("max2x2_u8")), lambda v: v >= 3)
     target("avg2x2_u8, 1 thread: at least as fast as INTER_AREA",
            ratio(get("avg2x2_u8", "opencv"), get("avg2x2_u8")), lambda v: v >= 1)
     target("avg2x2_f32, 1 thread: on par with INTER_AREA (>= 0.9x)",
            ratio(get("avg2x2_f32", "opencv"), get("avg2x2_f32")), lambda v: v >= 0.9)
-    for op in ("max", "min"):
+    for op in ("max", "min", "avg"):
         target(f"{op} stride 1, 1 thread: 63x63 within 1.5x of 3x3 (time ratio)",
                ratio(get(f"{op}63x63s1_u8"), get(f"{op}3x3s1_u8")), lambda v: v <= 1.5)
+    for op in ("max", "min"):
         for k, want in ((3, 2), (63, 5)):
             c = f"{op}{k}x{k}s1_u8"
             target(f"{c}, 1 thread: >= {want}x faster than {'dilate' if op == 'max' else 'erode'}",
                    ratio(get(c, "opencv"), get(c)), lambda v, w=want: v >= w)
-    for k in (3, 15, 63):
+    for k in (3, 5, 9, 15, 31, 63):
         c = f"avg{k}x{k}s1_u8"
         target(f"{c}, 1 thread: >= 2x faster than blur", ratio(get(c, "opencv"), get(c)), lambda v: v >= 2)
     # Two threads: >= 1.7x unless the row is bound by bandwidth, taken here as reaching
     # 0.8 of the two-thread read pass (where no core count helps).
     for c in sorted({c for (c, impl, _) in t if impl == "imgpool"}, key=order):
         one, two = get(c), get(c, n=2)
-        read2 = get(READ.get(dtype(c), ""), "read", 2)
+        read2 = get(ceiling("read", c), "read", 2)
         bound = read2 is not None and two is not None and read2 / two >= 0.8
         target(f"{c}: 2 threads >= 1.7x 1 thread" + (" (bandwidth-bound)" if bound else ""),
                ratio(one, two), lambda v, b=bound: v >= 1.7 or b)
