@@ -1,0 +1,27 @@
+#pragma once
+// TIFF through libtiff directly, for the variants where the pixels are certainly the ones
+// OpenCV 4.6's decoder (grfmt_tiff.cpp) gives with IMREAD_UNCHANGED, and encoding with
+// its encoder's settings, so files stay comparable. The rest is left to OpenCV's codecs.
+#include <opencv2/core.hpp>
+#include <optional>
+#include <vector>
+
+namespace imgpool::io::detail {
+
+// The first page, in RGB(A) order: gray (min-is-black, 1 sample) or RGB (3 samples, or 4
+// with associated or unspecified alpha at 8 bits), 8/16-bit unsigned and signed,
+// 32-bit float, and one-sample 32-bit signed and 64-bit float; strips or tiles,
+// interleaved samples, any compression libtiff has (but old-style JPEG), predictors.
+// Nothing (std::nullopt) for every other variant, and for an Orientation tag other than
+// top-left: OpenCV converts or orients those in its own ways, so they go to its decoder.
+// Throws IoError "corrupt or unsupported TIFF data: <libtiff's reason>" for damaged files
+// (never a partial image) and for images over 2^30 pixels (as cv::imdecode). libtiff's
+// messages never reach stderr.
+std::optional<cv::Mat> decode_tiff(const std::vector<unsigned char>& bytes);
+
+// What cv::imencode(".tif") writes (OpenCV 4.6): one strip per 8 KiB of rows, LZW with
+// the horizontal predictor for 8- and 16-bit data, uncompressed 32- and 64-bit data;
+// 1, 3 (RGB) or 4 (RGBA) channels. The bytes equal cv::imencode's for the same image.
+std::vector<unsigned char> encode_tiff(const cv::Mat& rgb);
+
+}  // namespace imgpool::io::detail
