@@ -122,6 +122,19 @@ def tiff_strip_first(image):
     return out + struct.pack("<I", 0) + image.tobytes()
 
 
+def tiff_with_size(data, width, height):
+    """The little-endian TIFF with its ImageWidth and ImageLength entries set (as LONG)."""
+    b = bytearray(data)
+    ifd = struct.unpack("<I", b[4:8])[0]
+    for e in range(struct.unpack("<H", b[ifd : ifd + 2])[0]):
+        at = ifd + 2 + 12 * e
+        tag = struct.unpack("<H", b[at : at + 2])[0]
+        if tag in (256, 257):
+            b[at + 2 : at + 4] = struct.pack("<H", 4)
+            b[at + 8 : at + 12] = struct.pack("<I", width if tag == 256 else height)
+    return bytes(b)
+
+
 def tiff_files():
     write("tiff_cut_8_header_only.tif", TIFF[:8])
     write("tiff_cut_half.tif", TIFF[: len(TIFF) // 2])  # the directory at the end is lost
@@ -130,6 +143,11 @@ def tiff_files():
     write("tiff_strip_first_valid.tif", gray)  # the uncut file, to show the cuts below are the cause
     write("tiff_strip_first_cut_half.tif", gray[: len(gray) // 2])  # the pixels cut in half
     write("tiff_flip_in_directory.tif", flip(TIFF, struct.unpack("<I", TIFF[4:8])[0] + 2 + 2, 2))  # a tag type
+    write("tiff_flip_in_pixels.tif", flip(TIFF, 100, 4))  # LZW codes: libtiff notices
+    # Headers claiming more pixels than the one LZW strip holds: over --max-pixels, refused
+    # from the header; under it, refused when the first strip runs out.
+    write("tiff_bomb_20000x20000.tif", tiff_with_size(TIFF, 20000, 20000))
+    write("tiff_bomb_10000x10000.tif", tiff_with_size(TIFF, 10000, 10000))
     # Two pages of different sizes: imgpool reads the first page only.
     ok, buf = cv2.imencodemulti(".tif", [np.full((6, 8), 10, np.uint8), np.full((16, 16), 200, np.uint8)]) \
         if hasattr(cv2, "imencodemulti") else (False, None)

@@ -110,7 +110,7 @@ Tiff open(MemoryFile& f, const char* mode) {
     TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), on_error, &f);
     TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), on_warning, &f);
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts.get(), max_libtiff_alloc);
-    return Tiff(TIFFClientOpenExt("TIFF", mode, &f, read_proc, write_proc, seek_proc, close_proc, size_proc, map_proc,
+    return Tiff(TIFFClientOpenExt("", mode, &f, read_proc, write_proc, seek_proc, close_proc, size_proc, map_proc,
                                   unmap_proc, opts.get()));
 }
 
