@@ -287,6 +287,8 @@ std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
 
 Bytes encode_tiff(const cv::Mat& rgb) {
     Bytes out;
+    // Room for the uncompressed pixels: rarely reallocated, and pages never written cost nothing.
+    out.reserve(rgb.total() * rgb.elemSize() + 4096);
     MemoryFile f;
     f.out = &out;
     Tiff t = open(f, "w");
