@@ -142,8 +142,7 @@ cv::Mat decode_image(Format f, const Bytes& data) {
         default: img = detail::plugin_decode(data, format_name(f)); break;
     }
     // IMREAD_UNCHANGED ignores EXIF orientation, except in TIFF, whose decoder applies
-    // its Orientation tag itself (verified with OpenCV 4.6; decode_tiff leaves every
-    // orientation but top-left to it).
+    // its Orientation tag itself (verified with OpenCV 4.6), as decode_tiff does.
     if (f != Format::tiff) img = detail::apply_orientation(img, detail::file_orientation(f, detail::ByteView(data)));
     return img;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "exif.hpp"
 #include "imgpool/error.hpp"
 
 namespace imgpool::io::detail {
@@ -166,11 +167,11 @@ std::optional<Layout> native_layout(TIFF* t) {
     // unassociated alpha: only associated (or unspecified) alpha is stored as read.
     if (bits == 8 && spp == 4 && extra_count == 1 && extra[0] != EXTRASAMPLE_ASSOCALPHA) return std::nullopt;
     if (spp > 1 && field16(t, TIFFTAG_PLANARCONFIG) != PLANARCONFIG_CONTIG) return std::nullopt;
+    // OpenCV's 8-bit tiles, read by libtiff's RGBA reader, land in the wrong places when
+    // the orientation flips left and right: left to it.
+    if (bits == 8 && TIFFIsTiled(t) && field16(t, TIFFTAG_ORIENTATION) != ORIENTATION_TOPLEFT) return std::nullopt;
     const std::uint16_t compression = field16(t, TIFFTAG_COMPRESSION);
     if (compression == COMPRESSION_OJPEG || !TIFFIsCODECConfigured(compression)) return std::nullopt;
-    // OpenCV applies orientation in ways of its own for each path (and libtiff's RGBA
-    // reader for 8-bit data): only the usual top-left is read here.
-    if (field16(t, TIFFTAG_ORIENTATION) != ORIENTATION_TOPLEFT) return std::nullopt;
 
     Layout l;
     l.type = CV_MAKETYPE(depth, spp);
@@ -282,7 +283,8 @@ std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
         read_tiles(t.get(), *l, out, f);
     else
         read_strips(t.get(), *l, out, f);
-    return out;
+    // As OpenCV 4.6 does for IMREAD_UNCHANGED: the Orientation tag applied in full.
+    return apply_orientation(out, field16(t.get(), TIFFTAG_ORIENTATION));
 }
 
 Bytes encode_tiff(const cv::Mat& rgb) {

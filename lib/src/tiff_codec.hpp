@@ -12,8 +12,9 @@ namespace imgpool::io::detail {
 // with associated or unspecified alpha at 8 bits), 8/16-bit unsigned and signed,
 // 32-bit float, and one-sample 32-bit signed and 64-bit float; strips or tiles,
 // interleaved samples, any compression libtiff has (but old-style JPEG), predictors.
-// Nothing (std::nullopt) for every other variant, and for an Orientation tag other than
-// top-left: OpenCV converts or orients those in its own ways, so they go to its decoder.
+// The Orientation tag is applied, as OpenCV does. Nothing (std::nullopt) for every other
+// variant, and for 8-bit tiles with an orientation: OpenCV converts or places those in
+// its own ways, so they go to its decoder.
 // Throws IoError "corrupt or unsupported TIFF data: <libtiff's reason>" for damaged files
 // (never a partial image) and for images over 2^30 pixels (as cv::imdecode). libtiff's
 // messages never reach stderr.
