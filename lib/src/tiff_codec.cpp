@@ -123,6 +123,7 @@ Tiff open(MemoryFile& f, const char* mode) {
 
 struct Layout {
     int type = -1;
+    bool rgba = false;  // through libtiff's RGBA reader, as OpenCV reads it
     std::uint32_t width = 0, height = 0;
     bool tiled = false;
     std::uint32_t tile_width = 0, tile_height = 0;  // tiles, or the whole width by rows per strip
@@ -134,8 +135,8 @@ std::uint16_t field16(TIFF* t, ttag_t tag) {
     return v;
 }
 
-// The cv depth OpenCV 4.6 gives these samples through the path it reads them by, or -1.
-int native_depth(std::uint16_t bits, std::uint16_t format, int channels) {
+// The cv depth OpenCV 4.6 gives these samples when it reads them as they are, or -1.
+int raw_depth(std::uint16_t bits, std::uint16_t format, int channels) {
     if (bits == 8 && format == SAMPLEFORMAT_UINT) return CV_8U;
     if (bits == 8 && format == SAMPLEFORMAT_INT) return CV_8S;
     if (bits == 16 && format == SAMPLEFORMAT_UINT) return CV_16U;
@@ -147,34 +148,73 @@ int native_depth(std::uint16_t bits, std::uint16_t format, int channels) {
     return -1;
 }
 
+struct Samples {
+    std::uint16_t photometric = 0, spp = 0, bits = 0, format = 0, extra_count = 0;
+    const std::uint16_t* extra = nullptr;
+    bool contiguous = true;
+};
+
+// Gray or RGB(A) samples that read as they are give what OpenCV gives: its 8-bit path
+// (libtiff's RGBA reader) changes none of them. The type, or -1.
+int raw_type(const Samples& s) {
+    const bool gray = s.photometric == PHOTOMETRIC_MINISBLACK && s.spp == 1 && s.extra_count == 0;
+    const bool rgb = s.photometric == PHOTOMETRIC_RGB && ((s.spp == 3 && s.extra_count == 0) ||
+                                                           (s.spp == 4 && s.extra_count <= 1));
+    if (!(gray || rgb) || !(s.contiguous || s.spp == 1)) return -1;
+    const int depth = raw_depth(s.bits, s.format, s.spp);
+    // libtiff's RGBA reader premultiplies unassociated alpha; associated or unspecified
+    // alpha comes out as stored.
+    if (s.bits == 8 && s.spp == 4 && s.extra_count == 1 && s.extra[0] != EXTRASAMPLE_ASSOCALPHA) return -1;
+    return depth < 0 ? -1 : CV_MAKETYPE(depth, s.spp);
+}
+
+// The other 8-bit and 1-bit variants OpenCV 4.6 reads with libtiff's RGBA reader (palette,
+// min-is-white, bilevel, YCbCr, CMYK, separate planes, unassociated alpha, gray+alpha), as
+// OpenCV types them: gray 1 channel, palette 3, the rest their samples. The type, or -1.
+int rgba_type(TIFF* t, const Samples& s) {
+    if (s.format != SAMPLEFORMAT_UINT || !(s.bits == 8 || s.bits == 1)) return -1;
+    int channels = 0;
+    switch (s.photometric) {
+        case PHOTOMETRIC_MINISWHITE:
+        case PHOTOMETRIC_MINISBLACK: channels = 1; break;
+        case PHOTOMETRIC_PALETTE: channels = 3; break;
+        case PHOTOMETRIC_RGB:
+        case PHOTOMETRIC_SEPARATED:
+        case PHOTOMETRIC_YCBCR: channels = s.spp == 3 || s.spp == 4 ? s.spp : 0; break;
+        default: break;
+    }
+    char why[1024];
+    return channels > 0 && TIFFRGBAImageOK(t, why) ? CV_8UC(channels) : -1;
+}
+
 // The layout when this page is one read here; nothing when it is left to OpenCV.
 std::optional<Layout> native_layout(TIFF* t) {
-    std::uint16_t photometric = 0, spp = 0;
-    if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric)) return std::nullopt;
-    const bool gray = photometric == PHOTOMETRIC_MINISBLACK, rgb = photometric == PHOTOMETRIC_RGB;
+    Samples s;
+    if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &s.photometric)) return std::nullopt;
+    const bool gray = s.photometric == PHOTOMETRIC_MINISBLACK || s.photometric == PHOTOMETRIC_MINISWHITE;
     // Without the tag OpenCV assumes 1 sample for gray but 3 for colour (libtiff: 1).
-    if (!TIFFGetField(t, TIFFTAG_SAMPLESPERPIXEL, &spp)) spp = gray ? 1 : 0;
-    std::uint16_t extra_count = 0;
+    if (!TIFFGetField(t, TIFFTAG_SAMPLESPERPIXEL, &s.spp)) s.spp = gray ? 1 : 0;
     std::uint16_t* extra = nullptr;
-    if (!TIFFGetField(t, TIFFTAG_EXTRASAMPLES, &extra_count, &extra)) extra_count = 0;
-    if (!(gray && spp == 1 && extra_count == 0) && !(rgb && spp == 3 && extra_count == 0) &&
-        !(rgb && spp == 4 && extra_count <= 1))
-        return std::nullopt;  // palette, YCbCr, CMYK, LogLuv, min-is-white (inverted), gray+alpha...
-    const std::uint16_t bits = field16(t, TIFFTAG_BITSPERSAMPLE), format = field16(t, TIFFTAG_SAMPLEFORMAT);
-    const int depth = native_depth(bits, format, spp);
-    if (depth < 0) return std::nullopt;
-    // 8-bit data goes through libtiff's RGBA reader in OpenCV, which premultiplies
-    // unassociated alpha: only associated (or unspecified) alpha is stored as read.
-    if (bits == 8 && spp == 4 && extra_count == 1 && extra[0] != EXTRASAMPLE_ASSOCALPHA) return std::nullopt;
-    if (spp > 1 && field16(t, TIFFTAG_PLANARCONFIG) != PLANARCONFIG_CONTIG) return std::nullopt;
-    // OpenCV's 8-bit tiles, read by libtiff's RGBA reader, land in the wrong places when
-    // the orientation flips left and right: left to it.
-    if (bits == 8 && TIFFIsTiled(t) && field16(t, TIFFTAG_ORIENTATION) != ORIENTATION_TOPLEFT) return std::nullopt;
+    if (TIFFGetField(t, TIFFTAG_EXTRASAMPLES, &s.extra_count, &extra)) s.extra = extra;
+    else s.extra_count = 0;
+    s.bits = field16(t, TIFFTAG_BITSPERSAMPLE);
+    s.format = field16(t, TIFFTAG_SAMPLEFORMAT);
+    s.contiguous = field16(t, TIFFTAG_PLANARCONFIG) == PLANARCONFIG_CONTIG;
     const std::uint16_t compression = field16(t, TIFFTAG_COMPRESSION);
     if (compression == COMPRESSION_OJPEG || !TIFFIsCODECConfigured(compression)) return std::nullopt;
+    const bool oriented = field16(t, TIFFTAG_ORIENTATION) != ORIENTATION_TOPLEFT;
 
     Layout l;
-    l.type = CV_MAKETYPE(depth, spp);
+    l.type = raw_type(s);
+    // OpenCV's 8-bit tiles, read by libtiff's RGBA reader, land in the wrong places when the
+    // orientation flips left and right; and it orients RGBA-read pages in its own way.
+    if (l.type >= 0 && s.bits == 8 && TIFFIsTiled(t) && oriented) return std::nullopt;
+    if (l.type < 0) {
+        if (oriented) return std::nullopt;
+        l.type = rgba_type(t, s);
+        l.rgba = true;
+    }
+    if (l.type < 0) return std::nullopt;
     if (!TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &l.width) || !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &l.height))
         return std::nullopt;
     l.tiled = TIFFIsTiled(t) != 0;
@@ -186,7 +226,7 @@ std::optional<Layout> native_layout(TIFF* t) {
         if (!TIFFGetField(t, TIFFTAG_ROWSPERSTRIP, &l.tile_height) || l.tile_height > l.height) l.tile_height = l.height;
     }
     if (l.tile_width == 0 || l.tile_height == 0) return std::nullopt;
-    const std::uint64_t pixel_bytes = bits == 8 ? 4 : spp * bits / 8u;  // 8-bit: read as RGBA by OpenCV
+    const std::uint64_t pixel_bytes = s.bits <= 8 ? 4 : s.spp * s.bits / 8u;  // 8-bit: read as RGBA by OpenCV
     if (std::uint64_t(l.tile_width) * l.tile_height * pixel_bytes >= max_tile_bytes) return std::nullopt;
     return l;
 }
@@ -218,6 +258,22 @@ void read_tiles(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
             for (std::uint32_t r = 0; r < rows; ++r)
                 std::memcpy(out.ptr(int(y + r)) + std::size_t(x) * pixel, tile.data() + r * tile_row, cols * pixel);
         }
+}
+
+// libtiff's RGBA reader, top row first, then OpenCV's conversion to the channels it gives:
+// gray (where libtiff gives R = G = B) takes one, colour drops or keeps alpha.
+void read_rgba(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "libtiff's ABGR words are read as R, G, B, A bytes");
+    cv::Mat rgba(int(l.height), int(l.width), CV_8UC4);
+    if (!TIFFReadRGBAImageOriented(t, l.width, l.height, reinterpret_cast<std::uint32_t*>(rgba.data),
+                                   ORIENTATION_TOPLEFT, 1))
+        corrupt(f);
+    if (out.channels() == 4) {
+        out = rgba;
+        return;
+    }
+    const int from_to[] = {0, 0, 1, 1, 2, 2};
+    cv::mixChannels(&rgba, 1, &out, 1, from_to, std::size_t(out.channels()));
 }
 
 // ---- Writing ----
@@ -279,7 +335,9 @@ std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
         throw IoError("TIFF image is too large: " + std::to_string(l->width) + "x" + std::to_string(l->height) +
                       " pixels (at most 2^30)");
     cv::Mat out(int(l->height), int(l->width), l->type);
-    if (l->tiled)
+    if (l->rgba)
+        read_rgba(t.get(), *l, out, f);
+    else if (l->tiled)
         read_tiles(t.get(), *l, out, f);
     else
         read_strips(t.get(), *l, out, f);

@@ -8,13 +8,17 @@
 
 namespace imgpool::io::detail {
 
-// The first page, in RGB(A) order: gray (min-is-black, 1 sample) or RGB (3 samples, or 4
-// with associated or unspecified alpha at 8 bits), 8/16-bit unsigned and signed,
-// 32-bit float, and one-sample 32-bit signed and 64-bit float; strips or tiles,
-// interleaved samples, any compression libtiff has (but old-style JPEG), predictors.
-// The Orientation tag is applied, as OpenCV does. Nothing (std::nullopt) for every other
-// variant, and for 8-bit tiles with an orientation: OpenCV converts or places those in
-// its own ways, so they go to its decoder.
+// The first page, in RGB(A) order, as OpenCV reads it:
+// - as stored: gray (min-is-black, 1 sample) or RGB (3 samples, or 4 with associated or
+//   unspecified alpha at 8 bits); 8/16-bit unsigned and signed, 32-bit float, one-sample
+//   32-bit signed and 64-bit float; with the Orientation tag applied;
+// - through libtiff's RGBA reader (OpenCV's 8-bit path), top-left pages only: 8-bit
+//   palette (3 channels), min-is-white and gray+alpha (1), separate planes, unassociated
+//   alpha (premultiplied), YCbCr, CMYK (3 or 4, as stored), 1-bit bilevel (1);
+// strips or tiles, any compression libtiff has (but old-style JPEG), predictors.
+// Nothing (std::nullopt) for every other variant (16-bit palette, 2/4-bit, LogLuv, oriented
+// 8-bit tiles or RGBA-read pages...): OpenCV converts, places or refuses those in its own
+// ways, so they go to its decoder.
 // Throws IoError "corrupt or unsupported TIFF data: <libtiff's reason>" for damaged files
 // (never a partial image) and for images over 2^30 pixels (as cv::imdecode). libtiff's
 // messages never reach stderr.
