@@ -260,20 +260,36 @@ void read_tiles(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
         }
 }
 
-// libtiff's RGBA reader, top row first, then OpenCV's conversion to the channels it gives:
-// gray (where libtiff gives R = G = B) takes one, colour drops or keeps alpha.
-void read_rgba(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
-    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "libtiff's ABGR words are read as R, G, B, A bytes");
+// libtiff's RGBA reader as OpenCV uses it, then OpenCV's conversion to the channels it
+// gives: gray (where libtiff gives R = G = B) takes one, colour keeps or drops alpha.
+// libtiff's words are ABGR: R, G, B, A bytes in a little-endian machine's memory.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "RGBA words read as R, G, B, A bytes");
+
+void rgba_rows(const cv::Mat& rgba, cv::Mat out) {
+    const int from_to[] = {0, 0, 1, 1, 2, 2, 3, 3};
+    cv::mixChannels(&rgba, 1, &out, 1, from_to, std::size_t(out.channels()));
+}
+
+// Strip by strip, as OpenCV reads them (TIFFReadRGBAStrip), so that only a strip is held
+// as RGBA. libtiff fills a strip's raster bottom row first.
+void read_rgba_strips(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
+    cv::Mat rgba(int(l.tile_height), int(l.width), CV_8UC4);
+    for (std::uint32_t y = 0; y < l.height; y += l.tile_height) {
+        const int rows = int(std::min(l.tile_height, l.height - y));
+        if (!TIFFReadRGBAStripExt(t, y, reinterpret_cast<std::uint32_t*>(rgba.data), 1)) corrupt(f);
+        cv::Mat top_down;
+        cv::flip(rgba.rowRange(0, rows), top_down, 0);
+        rgba_rows(top_down, out.rowRange(int(y), int(y) + rows));
+    }
+}
+
+// Tiles: the whole page at once, top row first.
+void read_rgba_image(TIFF* t, const Layout& l, cv::Mat& out, const MemoryFile& f) {
     cv::Mat rgba(int(l.height), int(l.width), CV_8UC4);
     if (!TIFFReadRGBAImageOriented(t, l.width, l.height, reinterpret_cast<std::uint32_t*>(rgba.data),
                                    ORIENTATION_TOPLEFT, 1))
         corrupt(f);
-    if (out.channels() == 4) {
-        out = rgba;
-        return;
-    }
-    const int from_to[] = {0, 0, 1, 1, 2, 2};
-    cv::mixChannels(&rgba, 1, &out, 1, from_to, std::size_t(out.channels()));
+    rgba_rows(rgba, out);
 }
 
 // ---- Writing ----
@@ -335,8 +351,10 @@ std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
         throw IoError("TIFF image is too large: " + std::to_string(l->width) + "x" + std::to_string(l->height) +
                       " pixels (at most 2^30)");
     cv::Mat out(int(l->height), int(l->width), l->type);
-    if (l->rgba)
-        read_rgba(t.get(), *l, out, f);
+    if (l->rgba && l->tiled)
+        read_rgba_image(t.get(), *l, out, f);
+    else if (l->rgba)
+        read_rgba_strips(t.get(), *l, out, f);
     else if (l->tiled)
         read_tiles(t.get(), *l, out, f);
     else
