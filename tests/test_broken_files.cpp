@@ -101,6 +101,8 @@ const Case kCases[] = {
      "65000x65000 is 4225000000 pixels, over the limit of 128000000 (--max-pixels)"},
     {"bomb", "tiff_bomb_20000x20000.tif", "-k 2", 1,
      "20000x20000 is 400000000 pixels, over the limit of 128000000 (--max-pixels)"},
+    {"bomb", "tiff_palette_bomb_20000x20000.tif", "-k 2", 1,
+     "20000x20000 is 400000000 pixels, over the limit of 128000000 (--max-pixels)"},
     {"bomb", "npy_shape_bomb.npy", "-k 2", 1,
      "100000x100000 is 10000000000 pixels, over the limit of 128000000 (--max-pixels)"},
 

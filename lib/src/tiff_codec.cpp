@@ -363,6 +363,20 @@ std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
     return apply_orientation(out, field16(t.get(), TIFFTAG_ORIENTATION));
 }
 
+std::optional<TiffShape> tiff_shape(const Bytes& bytes) {
+    MemoryFile f;
+    f.data = bytes.data();
+    f.size = bytes.size();
+    const Tiff t = open(f, "r");
+    if (!t) corrupt(f);
+    const std::optional<Layout> l = native_layout(t.get());
+    if (!l) return std::nullopt;
+    if (l->width == 0 || l->height == 0 || l->width > INT_MAX || l->height > INT_MAX) corrupt(f);
+    TiffShape s{int(l->width), int(l->height), l->type, field16(t.get(), TIFFTAG_ORIENTATION)};
+    if (swaps_axes(s.orientation)) std::swap(s.width, s.height);
+    return s;
+}
+
 Bytes encode_tiff(const cv::Mat& rgb) {
     Bytes out;
     // Room for the uncompressed pixels: rarely reallocated, and pages never written cost nothing.

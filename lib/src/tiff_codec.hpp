@@ -24,6 +24,14 @@ namespace imgpool::io::detail {
 // messages never reach stderr.
 std::optional<cv::Mat> decode_tiff(const std::vector<unsigned char>& bytes);
 
+// What decode_tiff would give, from the first page's directory alone (no pixels are
+// decoded): size after orientation, type, and the orientation applied. Nothing when
+// decode_tiff leaves the page to OpenCV. Throws IoError when libtiff refuses the file.
+struct TiffShape {
+    int width = 0, height = 0, type = -1, orientation = 1;
+};
+std::optional<TiffShape> tiff_shape(const std::vector<unsigned char>& bytes);
+
 // What cv::imencode(".tif") writes (OpenCV 4.6): one strip per 8 KiB of rows, LZW with
 // the horizontal predictor for 8- and 16-bit data, uncompressed 32- and 64-bit data;
 // 1, 3 (RGB) or 4 (RGBA) channels. The bytes equal cv::imencode's for the same image.
