@@ -24,7 +24,9 @@
 #endif
 
 #include "engines.hpp"  // the generic engine, for the median rows
+#include "imgpool/image_io.hpp"
 #include "imgpool/pool.hpp"
+#include <opencv2/imgcodecs.hpp>
 
 namespace {
 
@@ -370,6 +372,25 @@ void register_all() {
     });
     add_pool("global_avg_u8", u8, global_avg);
     add("global_avg_u8/opencv", u8, [](const cv::Mat& s) { benchmark::DoNotOptimize(cv::mean(s)[0]); });
+
+    // TIFF in memory (LZW with the horizontal predictor: the same bytes from both encoders).
+    namespace io = imgpool::io;
+    static const auto tiff = [] { return io::encode(image_u8(), io::Format::tiff); };
+    add("tiff_decode_u8/imgpool", u8, [](const cv::Mat&) {
+        static const io::Bytes b = tiff();
+        benchmark::DoNotOptimize(io::decode(b).data);
+    });
+    add("tiff_decode_u8/opencv", u8, [](const cv::Mat&) {
+        static const io::Bytes b = tiff();
+        benchmark::DoNotOptimize(cv::imdecode(b, cv::IMREAD_UNCHANGED).data);
+    });
+    add("tiff_encode_u8/imgpool", u8,
+        [](const cv::Mat& s) { benchmark::DoNotOptimize(io::encode(s, io::Format::tiff).data()); });
+    add("tiff_encode_u8/opencv", u8, [](const cv::Mat& s) {
+        std::vector<unsigned char> out;
+        cv::imencode(".tif", s, out);
+        benchmark::DoNotOptimize(out.data());
+    });
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ def image_seeds():
     write("image", "gray.jpg", encode(".jpg", gray))
     write("image", "rgb.jpg", encode(".jpg", rgb))
     write("image", "f32.tif", encode(".tif", gray.astype(np.float32) / 7))
+    write("image", "rgb.tif", encode(".tif", rgb))  # LZW with the horizontal predictor
+    write("image", "rgba16.tif", encode(".tif", np.dstack([rgb, gray]).astype(np.uint16) * 257))
     write("image", "rgb.bmp", encode(".bmp", rgb))
     write("image", "rgb.webp", encode(".webp", rgb))
     write("image", "rgb.ppm", encode(".ppm", rgb))
@@ -84,7 +86,7 @@ def image_seeds():
     # Regression (found by this fuzzer): "8#2" is 8 then 2 to OpenCV, not 8 and a comment.
     write("image", "pnm_hash_after_number.pgm", b"P5 8#2\n6 255\n" + bytes(range(16)))
     broken("image", "gif_valid.gif", "png_cut_half.png", "png_flip_in_pixels.png", "jpeg_cut_half.jpg",
-           "tiff_cut_half.tif", "tiff_two_pages.tif", "text_named.png")
+           "tiff_cut_half.tif", "tiff_two_pages.tif", "tiff_flip_in_pixels.tif", "text_named.png")
 
 
 def cli_seeds():

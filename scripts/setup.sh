@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config libopencv-dev libopencv-contrib-dev libcli11-dev libspdlog-dev
-  doctest-dev nlohmann-json3-dev fonts-dejavu-core libjpeg-dev libpng-dev libwebp-dev parallel help2man man-db dpkg-dev
+  doctest-dev nlohmann-json3-dev fonts-dejavu-core libjpeg-dev libpng-dev libwebp-dev libtiff-dev parallel help2man man-db dpkg-dev
   clang libclang-rt-14-dev llvm)  # clang + compiler-rt: the fuzz preset; llvm: llvm-symbolizer for sanitizer reports
 missing=()
 for p in "${packages[@]}"; do

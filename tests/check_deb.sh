@@ -16,6 +16,7 @@ deb=$(ls "$work"/imgpool_*.deb)
 # with SIGPIPE and fail the pipeline although the line is there.
 info=$(dpkg-deb --info "$deb")
 grep -q "Depends: .*libopencv" <<<"$info" || { echo "the package lists no OpenCV dependency"; exit 1; }
+grep -q "Depends: .*libtiff" <<<"$info" || { echo "the package lists no libtiff dependency"; exit 1; }
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
 grep -q "^imgpool " <<<"$(/usr/bin/imgpool --version)"
 # the OpenCV codecs plugin is in the package and found by the installed program

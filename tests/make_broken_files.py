@@ -122,6 +122,38 @@ def tiff_strip_first(image):
     return out + struct.pack("<I", 0) + image.tobytes()
 
 
+def tiff_with_size(data, width, height):
+    """The little-endian TIFF with its ImageWidth and ImageLength entries set (as LONG)."""
+    b = bytearray(data)
+    ifd = struct.unpack("<I", b[4:8])[0]
+    for e in range(struct.unpack("<H", b[ifd : ifd + 2])[0]):
+        at = ifd + 2 + 12 * e
+        tag = struct.unpack("<H", b[at : at + 2])[0]
+        if tag in (256, 257):
+            b[at + 2 : at + 4] = struct.pack("<H", 4)
+            b[at + 8 : at + 12] = struct.pack("<I", width if tag == 256 else height)
+    return bytes(b)
+
+
+def tiff_palette(width, height, rows, stored):
+    """An uncompressed 8-bit palette TIFF (little-endian, a gray ramp colour map) whose
+    header says width x height in strips of `rows`, and whose one strip holds `stored` bytes."""
+    colour_map = struct.pack("<768H", *([i * 257 for i in range(256)] * 3))
+    pixels = bytes(i % 256 for i in range(stored))
+    tags = [  # (tag, type, count, value); type 3 = SHORT, 4 = LONG
+        (256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 3),
+        (273, 4, 1, 0), (277, 3, 1, 1), (278, 4, 1, rows), (279, 4, 1, len(pixels)), (320, 3, 768, 0)]
+    ifd_size = 2 + 12 * len(tags) + 4
+    map_at = 8 + ifd_size
+    pixels_at = map_at + len(colour_map)
+    out = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", len(tags))
+    for tag, kind, count, value in tags:
+        value = pixels_at if tag == 273 else map_at if tag == 320 else value
+        packed = struct.pack("<HI", value, 0)[:4] if kind == 3 and count == 1 else struct.pack("<I", value)
+        out += struct.pack("<HHI", tag, kind, count) + packed
+    return out + struct.pack("<I", 0) + colour_map + pixels
+
+
 def tiff_files():
     write("tiff_cut_8_header_only.tif", TIFF[:8])
     write("tiff_cut_half.tif", TIFF[: len(TIFF) // 2])  # the directory at the end is lost
@@ -130,6 +162,14 @@ def tiff_files():
     write("tiff_strip_first_valid.tif", gray)  # the uncut file, to show the cuts below are the cause
     write("tiff_strip_first_cut_half.tif", gray[: len(gray) // 2])  # the pixels cut in half
     write("tiff_flip_in_directory.tif", flip(TIFF, struct.unpack("<I", TIFF[4:8])[0] + 2 + 2, 2))  # a tag type
+    write("tiff_flip_in_pixels.tif", flip(TIFF, 100, 4))  # LZW codes: libtiff notices
+    # Headers claiming more pixels than the one LZW strip holds: over --max-pixels, refused
+    # from the header; under it, refused when the first strip runs out.
+    write("tiff_bomb_20000x20000.tif", tiff_with_size(TIFF, 20000, 20000))
+    write("tiff_bomb_10000x10000.tif", tiff_with_size(TIFF, 10000, 10000))
+    # A palette TIFF (probed from its directory with the native decoder's rules, once probed
+    # by decoding) claiming 20000x20000 over 100 bytes.
+    write("tiff_palette_bomb_20000x20000.tif", tiff_palette(20000, 20000, 1, 100))
     # Two pages of different sizes: imgpool reads the first page only.
     ok, buf = cv2.imencodemulti(".tif", [np.full((6, 8), 10, np.uint8), np.full((16, 16), 200, np.uint8)]) \
         if hasattr(cv2, "imencodemulti") else (False, None)

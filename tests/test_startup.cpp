@@ -56,6 +56,7 @@ void write_inputs(const test::TempDir& dir) {
     REQUIRE(cv::imwrite(dir / "a.jpg", bgr));
     REQUIRE(cv::imwrite(dir / "a.webp", bgr));
     REQUIRE(cv::imwrite(dir / "a.bmp", bgr));
+    REQUIRE(cv::imwrite(dir / "a.tif", bgr));
     test::write_text(dir / "a.csv", "1,2\n3,4\n");
 }
 
@@ -74,6 +75,8 @@ TEST_CASE("startup: libopencv_imgcodecs is loaded only for formats imgpool does 
         {"a.png -k 2 -o o2.png", false},
         {"a.jpg -k 2 -o o3.jpg", false},
         {"a.webp -k 2 -o o4.webp", false},
+        {"a.tif -k 2 -o o7.tif", false},
+        {"a.png -k 2 -o o8.tif", false},
         {"a.png -k 2 -o o5.bmp", true},
         {"a.bmp -k 2 -o o6.png", true},
     };
@@ -85,6 +88,7 @@ TEST_CASE("startup: libopencv_imgcodecs is loaded only for formats imgpool does 
         CHECK(opened_imgcodecs(t) == r.loads);
     }
     CHECK(cv::imread(dir / "o6.png").size() == cv::Size(24, 16));
+    CHECK(cv::imread(dir / "o7.tif").size() == cv::Size(24, 16));
 }
 
 TEST_CASE("startup: without the plugin, BMP gives one line naming the file and where it looked; PNG still works") {

@@ -1,5 +1,5 @@
 // imgpool_opencv_codecs.so: OpenCV's codecs behind the small C interface of
-// opencv_plugin_abi.h, for the formats imgpool does not decode itself (BMP, PNM, TIFF,
+// opencv_plugin_abi.h, for the formats imgpool does not decode itself (BMP, PNM, rare TIFF variants,
 // EXR, HDR, PFM, PAM, Sun raster, JPEG 2000). Loaded by lib/src/opencv_plugin.cpp.
 #include <algorithm>
 #include <cstring>

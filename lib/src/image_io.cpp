@@ -1,6 +1,7 @@
-// Format detection, decoding and encoding (PNG, JPEG and WebP with their libraries
-// directly, as OpenCV 4.6 would; the other formats through OpenCV's codecs in a plugin
-// loaded only when needed), what each format can hold, and whole-file I/O.
+// Format detection, decoding and encoding (PNG, JPEG, WebP and TIFF with their libraries
+// directly, as OpenCV 4.6 would; the other formats, and the TIFF variants OpenCV converts
+// in its own ways, through OpenCV's codecs in a plugin loaded only when needed), what each
+// format can hold, and whole-file I/O.
 #include "imgpool/image_io.hpp"
 
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "jpeg_encode.hpp"
 #include "opencv_plugin.hpp"
 #include "png_codec.hpp"
+#include "tiff_codec.hpp"
 #include "webp_codec.hpp"
 
 namespace imgpool::io {
@@ -131,11 +133,16 @@ cv::Mat decode_image(Format f, const Bytes& data) {
         case Format::jpeg: img = detail::decode_jpeg(data); break;
         case Format::png: img = detail::decode_png(data); break;
         case Format::webp: img = detail::decode_webp(data); break;
+        case Format::tiff: {
+            std::optional<cv::Mat> native = detail::decode_tiff(data);
+            img = native ? std::move(*native) : detail::plugin_decode(data, format_name(f));
+            break;
+        }
         case Format::other: img = detail::plugin_decode(data, other_format_name(detail::ByteView(data))); break;
         default: img = detail::plugin_decode(data, format_name(f)); break;
     }
     // IMREAD_UNCHANGED ignores EXIF orientation, except in TIFF, whose decoder applies
-    // its Orientation tag itself (verified with OpenCV 4.6).
+    // its Orientation tag itself (verified with OpenCV 4.6), as decode_tiff does.
     if (f != Format::tiff) img = detail::apply_orientation(img, detail::file_orientation(f, detail::ByteView(data)));
     return img;
 }
@@ -240,9 +247,10 @@ Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt) {
             return detail::encode_png(m, opt.png_compression);
         case Format::jpeg: return detail::encode_jpeg(m, checked_quality(opt));
         case Format::webp: return detail::encode_webp(m, checked_quality(opt));
+        case Format::tiff: return detail::encode_tiff(m);
         default: break;
     }
-    // P5 or P6 by channel count (".ppm" refuses gray); BMP and TIFF with OpenCV's defaults.
+    // P5 or P6 by channel count (".ppm" refuses gray); BMP with OpenCV's defaults.
     const std::string ext = f == Format::pnm ? ".pnm" : "."s + extension(f);
     return detail::plugin_encode(m, ext, format_name(f));
 }

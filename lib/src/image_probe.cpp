@@ -13,6 +13,7 @@
 #include "imgpool/error.hpp"
 #include "imgpool/image_io.hpp"
 #include "imgpool/npy.hpp"
+#include "tiff_codec.hpp"
 
 namespace imgpool::io {
 
@@ -245,11 +246,20 @@ Info probe_tiff(const Bytes& data) {
     if (!width || !height || !photometric) throw Corrupt{};  // required tags
     const std::uint32_t spp = ifd.value(277).value_or(1);
     const int depth = tiff_depth(ifd.value(258).value_or(1), ifd.value(339).value_or(1));
-    // Gray (min-is-white or min-is-black) and RGB(A) are read here; palette, YCbCr,
-    // CMYK, LogLuv, bilevel and the RGB depths OpenCV 4.6 fails on are decoded instead.
+    // Gray (min-is-white or min-is-black) and RGB(A) are read here; palette, YCbCr, CMYK
+    // and bilevel by libtiff with the native decoder's rules (tiff_codec.hpp); LogLuv and
+    // the depths OpenCV 4.6 fails on are decoded instead.
     const bool gray = *photometric <= 1 && spp == 1;
     const bool rgb = *photometric == 2 && (spp == 3 || spp == 4) && depth != CV_32S && depth != CV_64F;
-    if (depth < 0 || !(gray || rgb)) return by_decoding(Format::tiff, data);
+    if (depth < 0 || !(gray || rgb)) {
+        // Palette, YCbCr, CMYK, bilevel...: the native decoder's rules, from the directory.
+        const auto shape = detail::tiff_shape(data);
+        if (!shape) return by_decoding(Format::tiff, data);  // left to OpenCV
+        Info info{Format::tiff, shape->width, shape->height, CV_MAT_CN(shape->type), CV_MAT_DEPTH(shape->type),
+                  shape->orientation};
+        info.pages = tiff_pages(file);
+        return info;
+    }
     // OpenCV applies the Orientation tag while decoding, so it is reported here too.
     Info info = image_info(Format::tiff, *width, *height, int(spp), depth, detail::file_orientation(Format::tiff, file));
     info.pages = tiff_pages(file);
