@@ -19,6 +19,10 @@ bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
 // sliding_u8.cpp.
 bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
 
+// Global max, min, avg and sum (not float sums stored as integers): one vectorised,
+// threaded pass, the result independent of the thread count. global_reduce.cpp.
+bool pool_global(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
+
 // Separable engine for max, min, avg, sum and lp: rows, then columns, with van Herk /
 // Gil-Werman for max/min and running sums for integer avg/sum where windows overlap, so
 // the cost does not grow with the window. separable.cpp.
@@ -30,5 +34,8 @@ bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst);
 
 // Every case, one window at a time: simple and exact. generic.cpp.
 cv::Mat pool_generic(const Plan& plan, const PoolParams& p);
+// The doubles of `acc` (what reduce() gave) stored in dst's depth as the generic engine
+// stores them: saturated, NaN as 0 in integer depths. generic.cpp.
+void store_doubles(const cv::Mat& acc, cv::Mat& dst);
 
 }  // namespace imgpool::detail
