@@ -28,6 +28,10 @@ bool pool_global(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
 // the cost does not grow with the window. separable.cpp.
 bool pool_separable(const Plan& plan, const PoolParams& p, cv::Mat& dst);
 
+// Median of full 3x3 and 5x5 windows of 8-bit images (8-bit or float result) by min/max
+// networks over whole rows, border fills read in place. median_net_u8.cpp.
+bool pool_median_net_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
+
 // Median of 8-bit images (8-bit or float result) from sliding histograms: constant cost
 // per output in the window size. Spans of consecutive cells (no dilation). median_u8.cpp.
 bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst);

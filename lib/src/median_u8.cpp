@@ -6,8 +6,8 @@
 // rows, updated as the rows slide down; per output row a window histogram, updated as the
 // columns slide right. Histograms are two-level: 16 coarse bins (the high nibble), kept
 // current, and 16 fine bins per coarse bin, brought up to date only when the median falls
-// in that bin (the median moves little from one output to the next). Full 3x3 windows
-// take a sorting network instead (median3x3). Works from the plan's
+// in that bin (the median moves little from one output to the next). (pool() sends full
+// 3x3 and 5x5 windows to the min/max networks of median_net_u8.cpp.) Works from the plan's
 // spans (sliding windows, any stride, padding and border; adaptive bins), as long as they
 // take consecutive cells (no dilation) and move only forwards. Exact: the middle ranks
 // are counted, and an even count's two middle values averaged as reduce() does.
@@ -160,59 +160,6 @@ private:
     }
 };
 
-// 3x3 windows whose nine cells are all there (border fills, or no padding): the median of
-// nine is med3(max of the column minima, med3 of the column medians, min of the column
-// maxima) (A. Paeth, Graphics Gems, 1990), in byte-wise min/max the compiler vectorises.
-bool all_three(const std::vector<Span>& spans) {
-    return std::all_of(spans.begin(), spans.end(), [](const Span& s) { return s.count == 3 && s.step == 1; });
-}
-
-inline u8 mn(u8 a, u8 b) { return a < b ? a : b; }
-inline u8 mx(u8 a, u8 b) { return a < b ? b : a; }
-inline u8 med3(u8 a, u8 b, u8 c) { return mx(mn(a, b), mn(mx(a, b), c)); }
-
-// Each column's three cells, sorted (restrict: the loops vectorise without alias checks).
-void sort_columns(const u8* __restrict a, const u8* __restrict b, const u8* __restrict c, u8* __restrict lo,
-                  u8* __restrict mid, u8* __restrict hi, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        lo[i] = mn(mn(a[i], b[i]), c[i]);
-        hi[i] = mx(mx(a[i], b[i]), c[i]);
-        mid[i] = med3(a[i], b[i], c[i]);
-    }
-}
-
-void median_of_columns(const u8* __restrict lo, const u8* __restrict mid, const u8* __restrict hi, u8* __restrict med,
-                       size_t m, size_t cn) {
-    for (size_t i = 0; i < m; ++i)
-        med[i] = med3(mx(mx(lo[i], lo[i + cn]), lo[i + 2 * cn]), med3(mid[i], mid[i + cn], mid[i + 2 * cn]),
-                      mn(mn(hi[i], hi[i + cn]), hi[i + 2 * cn]));
-}
-
-void median3x3(const Plan& plan, cv::Mat& dst) {
-    const cv::Mat& src = plan.source;
-    const size_t cn = size_t(src.channels()), n = size_t(src.cols) * cn, m = n - 2 * cn;
-    const size_t outs = plan.xs.size();
-    bool contiguous = true;  // stride 1: the medians of consecutive windows
-    for (size_t ox = 0; ox < outs; ++ox) contiguous = contiguous && plan.xs[ox].first == plan.xs[0].first + int(ox);
-    cv::parallel_for_(cv::Range(0, int(plan.ys.size())), [&](const cv::Range& range) {
-        std::vector<u8> lo(n), mid(n), hi(n), med(m), picked(outs * cn);
-        for (int oy = range.start; oy < range.end; ++oy) {
-            const int r = plan.ys[size_t(oy)].first;
-            sort_columns(src.ptr<u8>(r), src.ptr<u8>(r + 1), src.ptr<u8>(r + 2), lo.data(), mid.data(), hi.data(), n);
-            median_of_columns(lo.data(), mid.data(), hi.data(), med.data(), m, cn);
-            const u8* v = med.data() + size_t(plan.xs[0].first) * cn;
-            if (!contiguous) {  // every s-th window
-                for (size_t ox = 0; ox < outs; ++ox)
-                    for (size_t ch = 0; ch < cn; ++ch) picked[ox * cn + ch] = med[size_t(plan.xs[ox].first) * cn + ch];
-                v = picked.data();
-            }
-            if (dst.depth() == CV_8U) std::memcpy(dst.ptr<u8>(oy), v, outs * cn);
-            else if (dst.depth() == CV_32F) std::copy(v, v + outs * cn, dst.ptr<float>(oy));
-            else std::copy(v, v + outs * cn, dst.ptr<double>(oy));
-        }
-    });
-}
-
 }  // namespace
 
 bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst) {
@@ -226,10 +173,6 @@ bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst) {
     if (rows > 65535 || rows * cols >= (i64(1) << 31)) return false;
     const int out_rows = int(plan.ys.size());
     dst.create(out_rows, int(plan.xs.size()), CV_MAKETYPE(plan.depth, plan.source.channels()));
-    if (all_three(plan.xs) && all_three(plan.ys)) {
-        median3x3(plan, dst);
-        return true;
-    }
     // Threads take stripes of output rows; each fills its column histograms once (a
     // window of rows), so a stripe needs several windows' worth of rows.
     const i64 work = i64(plan.source.total()) * plan.source.channels();
