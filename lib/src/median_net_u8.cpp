@@ -2,15 +2,17 @@
 // of samples (as OpenCV's medianBlur does for these sizes), the input read in place: the
 // cells of a border fill are mapped to source rows and columns, never copied.
 //
-// Per output row, each of the window's columns is sorted (a network of 3 or 9
-// compare-exchanges, shared by the k windows that contain the column); the median then
-// takes a few ranks of the sorted columns. 3x3: med3(max of the minima, med3 of the
-// middles, min of the maxima) (A. Paeth, Graphics Gems, 1990). 5x5: each rank row
+// Output rows go in pairs (one row apart), which share k - 1 source rows: those are
+// sorted once per column and the pair's first and last rows inserted. Each of the
+// window's columns is sorted (shared by the k windows that contain it, through small
+// buffers); the median then takes a few ranks of the sorted columns. 3x3: med3(max of
+// the minima, med3 of the middles, min of the maxima) (A. Paeth, Graphics Gems, 1990),
+// where the columns are the source's computed straight from the source rows (sorting
+// each column three times costs less than storing and reloading it). 5x5: each rank row
 // across the five columns sorted, then the median of the 13 cells that can still be it
 // (in a matrix sorted along rows and columns, cell (i, j) has at least (i+1)(j+1) cells
 // at or below it), by merges of the sorted runs: 124 min/max in all, the network made
 // and checked on every 0-1 input (the 0-1 principle) by scripts/median_network.py.
-// The loops are plain byte-wise min/max that the compiler vectorises.
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -27,19 +29,27 @@ namespace {
 using u8 = std::uint8_t;
 using i64 = std::int64_t;
 
-// The loops run on whole vectors (GCC's vector extensions: 32 bytes, which are two SSE2
-// registers in the baseline code and one AVX2 register in the AVX2 clone, chosen at load
-// time by target_clones), and on single bytes for the tails.
-using V = u8 __attribute__((vector_size(32)));
+// The loops run on whole vectors (GCC's vector extensions: 64 bytes, which are one
+// AVX-512 register in the x86-64-v4 clone, two in the AVX2 clone and four SSE2 registers
+// in the baseline code, the clone chosen at load time by target_clones; OpenCV's
+// medianBlur dispatches to AVX-512 the same way), and on single bytes for the tails.
+// The direct 3x3 kernel loads 32 bytes at a time: nearly all of its loads are unaligned,
+// and a 64-byte one always spans two cache lines (measured slower on AVX-512).
+using V = u8 __attribute__((vector_size(64)));
+using V32 = u8 __attribute__((vector_size(32)));
 constexpr size_t kLanes = sizeof(V);
 // The helpers take and return vectors: inlined always, so no call passes one (GCC warns
 // that such calls' ABI depends on AVX: -Wpsabi, silenced here).
 #define IMGPOOL_INLINE __attribute__((always_inline)) inline
 #pragma GCC diagnostic ignored "-Wpsabi"
+// Under GCC's sanitizers one version only, the baseline: the sanitizer run of the test
+// suite then covers the code the other machines run.
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define IMGPOOL_CLONES __attribute__((target_clones("avx2", "default")))
+#define IMGPOOL_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define IMGPOOL_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
 #else
 #define IMGPOOL_CLONES
+#define IMGPOOL_CLONES_AVX2
 #endif
 
 template <typename T>
@@ -83,13 +93,13 @@ IMGPOOL_INLINE void sort5_at(const u8* const* r, u8* const* s, size_t i) {
     put(s[0] + i, a), put(s[1] + i, b), put(s[2] + i, c), put(s[3] + i, d), put(s[4] + i, e);
 }
 
-// The pointers are copied to locals first: the stores are of bytes, which may alias
-// anything, so pointers read through `r` and `s` would be read again after each store.
+// The pointers are copied to locals first (all 5 or 6, a fixed count, unused ones null):
+// the stores are of bytes, which may alias anything, so pointers read through `rows` and
+// `sorted` would be read again after each store.
 IMGPOOL_CLONES void sort_columns(int k, const u8* const* rows, u8* const* sorted, size_t n) {
     const u8* r[5];
     u8* s[5];
-    std::copy(rows, rows + k, r);
-    std::copy(sorted, sorted + k, s);
+    for (int t = 0; t < 5; ++t) r[t] = rows[t], s[t] = sorted[t];
     size_t i = 0;
     if (k == 3) {
         for (; i + kLanes <= n; i += kLanes) sort3_at<V>(r, s, i);
@@ -102,12 +112,83 @@ IMGPOOL_CLONES void sort_columns(int k, const u8* const* rows, u8* const* sorted
     }
 }
 
+// Two output rows at once: rows 1..k-1 of r are shared, sorted once, and row 0 (for the
+// first output row, into a) or row k (for the second, into b) inserted into them.
+template <typename T>
+IMGPOOL_INLINE void insert(const T* c, int n, T x, u8* const* s, size_t i) {
+    put(s[0] + i, mn(c[0], x));
+    for (int t = 1; t < n; ++t) put(s[t] + i, mx(c[t - 1], mn(c[t], x)));
+    put(s[n] + i, mx(c[n - 1], x));
+}
+template <typename T>
+IMGPOOL_INLINE void sort_pair_at(int k, const u8* const* r, u8* const* a, u8* const* b, size_t i) {
+    T c[4];
+    for (int t = 0; t < k - 1; ++t) c[t] = load<T>(r[t + 1] + i);
+    if (k == 3) order(c[0], c[1]);
+    else order(c[0], c[1]), order(c[2], c[3]), order(c[0], c[2]), order(c[1], c[3]), order(c[1], c[2]);
+    insert(c, k - 1, load<T>(r[0] + i), a, i);
+    insert(c, k - 1, load<T>(r[k] + i), b, i);
+}
+
+IMGPOOL_CLONES void sort_column_pairs(int k, const u8* const* rows, u8* const* sorted_a, u8* const* sorted_b, size_t n) {
+    const u8* r[6];
+    u8 *a[5], *b[5];
+    for (int t = 0; t < 5; ++t) r[t] = rows[t], a[t] = sorted_a[t], b[t] = sorted_b[t];
+    r[5] = rows[5];
+    size_t i = 0;
+    if (k == 3) {  // k as a constant: the loops over t unroll
+        for (; i + kLanes <= n; i += kLanes) sort_pair_at<V>(3, r, a, b, i);
+        if (i < n && n >= kLanes) sort_pair_at<V>(3, r, a, b, n - kLanes), i = n;
+        for (; i < n; ++i) sort_pair_at<u8>(3, r, a, b, i);
+    } else {
+        for (; i + kLanes <= n; i += kLanes) sort_pair_at<V>(5, r, a, b, i);
+        if (i < n && n >= kLanes) sort_pair_at<V>(5, r, a, b, n - kLanes), i = n;
+        for (; i < n; ++i) sort_pair_at<u8>(5, r, a, b, i);
+    }
+}
+
 template <typename T>
 IMGPOOL_INLINE T median9(const u8* const* s, size_t i, size_t cn) {
     const u8 *s0 = s[0] + i, *s1 = s[1] + i, *s2 = s[2] + i;
     return med3(mx(mx(load<T>(s0), load<T>(s0 + cn)), load<T>(s0 + 2 * cn)),
                 med3(load<T>(s1), load<T>(s1 + cn), load<T>(s1 + 2 * cn)),
                 mn(mn(load<T>(s2), load<T>(s2 + cn)), load<T>(s2 + 2 * cn)));
+}
+
+// 3x3 from the source rows themselves, no buffer: each of the window's columns sorted
+// where it is needed (3x the sorting, none of the stores and reloads). With b, two output
+// rows: rows r[1], r[2] sorted once, r[0] inserted for a, r[3] for b.
+template <typename T>
+IMGPOOL_INLINE void median9_direct_at(const u8* const* r, u8* a, u8* b, size_t i, size_t cn) {
+    T lo_a[3], mid_a[3], hi_a[3], lo_b[3], mid_b[3], hi_b[3];
+    for (size_t d = 0; d < 3; ++d) {
+        const size_t o = i + d * cn;
+        const T x1 = load<T>(r[1] + o), x2 = load<T>(r[2] + o), p0 = mn(x1, x2), p1 = mx(x1, x2);
+        const T x0 = load<T>(r[0] + o);
+        lo_a[d] = mn(p0, x0), mid_a[d] = mx(p0, mn(p1, x0)), hi_a[d] = mx(p1, x0);
+        if (b) {
+            const T x3 = load<T>(r[3] + o);
+            lo_b[d] = mn(p0, x3), mid_b[d] = mx(p0, mn(p1, x3)), hi_b[d] = mx(p1, x3);
+        }
+    }
+    put(a + i, med3(mx(mx(lo_a[0], lo_a[1]), lo_a[2]), med3(mid_a[0], mid_a[1], mid_a[2]),
+                    mn(mn(hi_a[0], hi_a[1]), hi_a[2])));
+    if (b)
+        put(b + i, med3(mx(mx(lo_b[0], lo_b[1]), lo_b[2]), med3(mid_b[0], mid_b[1], mid_b[2]),
+                        mn(mn(hi_b[0], hi_b[1]), hi_b[2])));
+}
+
+IMGPOOL_CLONES_AVX2 void median9_direct(const u8* const* rows, u8* a, u8* b, size_t m, size_t cn) {
+    const u8* r[4];
+    for (int t = 0; t < 4; ++t) r[t] = rows[t];
+    size_t i = 0;
+    if (b) {  // two rows; the branch inside folds away
+        for (; i + sizeof(V32) <= m; i += sizeof(V32)) median9_direct_at<V32>(r, a, b, i, cn);
+        for (; i < m; ++i) median9_direct_at<u8>(r, a, b, i, cn);
+    } else {
+        for (; i + sizeof(V32) <= m; i += sizeof(V32)) median9_direct_at<V32>(r, a, nullptr, i, cn);
+        for (; i < m; ++i) median9_direct_at<u8>(r, a, nullptr, i, cn);
+    }
 }
 
 // akd: rank k of the window's column d. Generated by scripts/median_network.py.
@@ -249,7 +330,7 @@ IMGPOOL_INLINE V median25(const u8* const* s, size_t i, size_t cn) {
 // The medians of the m windows whose first sample is 0..m-1 of the sorted rows s.
 IMGPOOL_CLONES void median_row(int k, const u8* const* sorted, u8* out, size_t m, size_t cn) {
     const u8* s[5];
-    std::copy(sorted, sorted + k, s);
+    for (int t = 0; t < 5; ++t) s[t] = sorted[t];
     size_t i = 0;
     if (k == 3) {
         for (; i + kLanes <= m; i += kLanes) put(out + i, median9<V>(s, i, cn));
@@ -291,32 +372,65 @@ public:
     }
 
     void rows(int oy0, int oy1) const {
-        // In tiles of columns, sorted into small buffers that stay in L1 while the medians
-        // read them (k times each); a tile sorts the k - 1 columns it shares again.
-        const int windows = int(width_) - k_ + 1, tile = 1024;  // tile * cn a multiple of the vector
-        const size_t span = size_t(tile + k_ - 1) * cn_;
-        std::vector<u8> sorted(size_t(k_) * span);
-        std::vector<u8> med(size_t(windows) * cn_);
-        u8* s[5];
-        for (int t = 0; t < k_; ++t) s[t] = sorted.data() + size_t(t) * span;
-        for (int oy = oy0; oy < oy1; ++oy) {
-            const u8* r[5];
-            for (int t = 0; t < k_; ++t) {
+        const int windows = int(width_) - k_ + 1;
+        const size_t span = size_t(kTile + k_ - 1) * cn_;
+        std::vector<u8> sorted(2 * size_t(k_) * span);
+        std::vector<u8> med(2 * size_t(windows) * cn_);
+        u8* sa[5] = {};
+        u8* sb[5] = {};
+        for (int t = 0; t < k_; ++t) sa[t] = sorted.data() + size_t(t) * span, sb[t] = sa[t] + size_t(k_) * span;
+        const bool direct = contiguous_ && dst_.depth() == CV_8U;
+        // 3x3 straight into the output: the windows whose columns are all the source's.
+        int wa = 0, wb = 0;
+        if (k_ == 3 && direct) {
+            wa = std::clamp(ox_ - lo_, 0, windows);
+            wb = std::clamp(ox_ + src_.cols - 2 - lo_, wa, windows);
+        }
+        for (int oy = oy0; oy < oy1;) {
+            // Two output rows whose windows are one row apart share k - 1 rows.
+            const bool pair = oy + 1 < oy1 && ys_[size_t(oy) + 1].first == ys_[size_t(oy)].first + 1;
+            const u8* r[6] = {};
+            for (int t = 0; t < k_ + int(pair); ++t) {
                 const int y = source_index(ys_[size_t(oy)].first - oy_ + t, src_.rows, border_);
                 r[t] = y < 0 ? zeros_.data() : src_.ptr<u8>(y);
             }
-            const bool direct = contiguous_ && dst_.depth() == CV_8U;
-            u8* out = direct ? dst_.ptr<u8>(oy) : med.data();
-            for (int w0 = 0; w0 < windows; w0 += tile) {
-                const int w1 = std::min(windows, w0 + tile);
-                sort_row(r, s, lo_ + w0, lo_ + w1 + k_ - 1);
-                median_row(k_, s, out + size_t(w0) * cn_, size_t(w1 - w0) * cn_, cn_);
+            u8* out_a = direct ? dst_.ptr<u8>(oy) : med.data();
+            u8* out_b = !pair ? nullptr : direct ? dst_.ptr<u8>(oy + 1) : med.data() + size_t(windows) * cn_;
+            through_buffers(r, pair, sa, sb, out_a, out_b, 0, wa);
+            if (wb > wa) {
+                const u8* from[6] = {};
+                const size_t in = size_t(lo_ + wa - ox_) * cn_, at = size_t(wa) * cn_;
+                for (int t = 0; t < 3 + int(pair); ++t) from[t] = r[t] + in;
+                median9_direct(from, out_a + at, pair ? out_b + at : nullptr, size_t(wb - wa) * cn_, cn_);
             }
-            if (!direct) store(oy, med.data());
+            through_buffers(r, pair, sa, sb, out_a, out_b, std::max(wa, wb), windows);
+            if (!direct) {
+                store(oy, med.data());
+                if (pair) store(oy + 1, med.data() + size_t(windows) * cn_);
+            }
+            oy += pair ? 2 : 1;
         }
     }
 
 private:
+    // Columns in tiles, sorted into small buffers that stay in L1 while the medians read
+    // them (k times each); a tile sorts the k - 1 columns it shares again. A multiple of
+    // the vector for any cn.
+    static constexpr int kTile = 256;
+
+    // The medians of windows [w0, w1) of one output row (into a) or two (a and b) through
+    // the sorted-column buffers.
+    void through_buffers(const u8* const* r, bool pair, u8* const* sa, u8* const* sb, u8* a, u8* b, int w0,
+                         int w1) const {
+        for (int t0 = w0; t0 < w1; t0 += kTile) {
+            const int t1 = std::min(w1, t0 + kTile);
+            sort_row(r, sa, pair ? sb : nullptr, lo_ + t0, lo_ + t1 + k_ - 1);
+            const size_t at = size_t(t0) * cn_, m = size_t(t1 - t0) * cn_;
+            median_row(k_, sa, a + at, m, cn_);
+            if (pair) median_row(k_, sb, b + at, m, cn_);
+        }
+    }
+
     const cv::Mat& src_;
     cv::Mat& dst_;
     const Border border_;
@@ -329,27 +443,32 @@ private:
     size_t width_ = 0;             // columns the windows cover
     bool contiguous_ = true;
 
-    // Sorts the padded columns [qa, qb) of the k rows r into s (column qa first): the
-    // source's columns in one vectorised pass, the filled ones one by one.
-    void sort_row(const u8* const* r, u8* const* s, int qa, int qb) const {
+    // Sorts the padded columns [qa, qb) of rows r[0..k) into s (column qa first), and with
+    // `s2` those of rows r[1..k] into s2: the source's columns in one vectorised pass, the
+    // filled ones one by one.
+    void sort_row(const u8* const* r, u8* const* s, u8* const* s2, int qa, int qb) const {
         const int cols = src_.cols;
         const int begin = std::clamp(ox_, qa, qb), end = std::clamp(ox_ + cols, begin, qb);
         const size_t in = size_t(begin - ox_) * cn_, at = size_t(begin - qa) * cn_, n = size_t(end - begin) * cn_;
-        const u8* from[5];
-        u8* to[5];
-        for (int t = 0; t < k_; ++t) from[t] = r[t] + in, to[t] = s[t] + at;
-        sort_columns(k_, from, to, n);
+        const u8* from[6] = {};
+        u8 *to[5] = {}, *to2[5] = {};
+        for (int t = 0; t < k_ + int(s2 != nullptr); ++t) from[t] = r[t] + in;
+        for (int t = 0; t < k_; ++t) to[t] = s[t] + at, to2[t] = s2 ? s2[t] + at : nullptr;
+        if (s2) sort_column_pairs(k_, from, to, to2, n);
+        else sort_columns(k_, from, to, n);
         for (int q = qa; q < qb; ++q) {
             if (q == begin) q = end;
             if (q >= qb) break;
             const int x = source_index(q - ox_, cols, border_);
-            for (size_t c = 0; c < cn_; ++c) {
-                u8 v[5] = {0, 0, 0, 0, 0};
-                for (int t = 0; t < k_; ++t) v[t] = x < 0 ? 0 : r[t][size_t(x) * cn_ + c];
-                if (k_ == 3) order(v[0], v[1]), order(v[1], v[2]), order(v[0], v[1]);
-                else sort5(v[0], v[1], v[2], v[3], v[4]);
-                for (int t = 0; t < k_; ++t) s[t][size_t(q - qa) * cn_ + c] = v[t];
-            }
+            for (int second = 0; second <= int(s2 != nullptr); ++second)
+                for (size_t c = 0; c < cn_; ++c) {
+                    u8 v[5] = {0, 0, 0, 0, 0};
+                    for (int t = 0; t < k_; ++t) v[t] = x < 0 ? 0 : r[t + second][size_t(x) * cn_ + c];
+                    if (k_ == 3) order(v[0], v[1]), order(v[1], v[2]), order(v[0], v[1]);
+                    else sort5(v[0], v[1], v[2], v[3], v[4]);
+                    u8* const* into = second ? s2 : s;
+                    for (int t = 0; t < k_; ++t) into[t][size_t(q - qa) * cn_ + c] = v[t];
+                }
         }
     }
 
