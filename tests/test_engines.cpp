@@ -823,6 +823,21 @@ TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the c
             median_check(crop(cv::Rect(0, 0, 150, 40 + k)), p);  // the generic engine is slow for big windows
             check_one_thread(crop, p, pool(crop, p));
         }
+    // Wide images go in bands of columns (about 1 MB of column histograms each): several
+    // bands, band edges inside windows, odd strides, every border.
+    const cv::Mat wide = u8_image(rng, {1900, 30}, 4);
+    for (int k : {2, 9})
+        for (Border b : {Border::ignore, Border::replicate, Border::zero}) {
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = {k, k};
+            p.stride = {k == 9 ? 1 : 3, 1};
+            p.padding = Padding::symmetric(k / 2);
+            p.border = b;
+            INFO("wide, k " << k << " border " << int(b));
+            median_check(wide, p);
+            median_check(wide(cv::Rect(5, 2, 1401, 25)), p);
+        }
     PoolParams p;
     p.type = PoolType::median;
     p.window = {3, 3};
