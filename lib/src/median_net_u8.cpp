@@ -33,18 +33,24 @@ using i64 = std::int64_t;
 // AVX-512 register in the x86-64-v4 clone, two in the AVX2 clone and four SSE2 registers
 // in the baseline code, the clone chosen at load time by target_clones; OpenCV's
 // medianBlur dispatches to AVX-512 the same way), and on single bytes for the tails.
-// The direct 3x3 kernel loads 32 bytes at a time: nearly all of its loads are unaligned,
-// and a 64-byte one always spans two cache lines (measured slower on AVX-512).
-using V = u8 __attribute__((vector_size(64)));
-using V32 = u8 __attribute__((vector_size(32)));
-constexpr size_t kLanes = sizeof(V);
+// The direct 3x3 kernel loads 32 bytes at a time (VDirect): nearly all of its loads are
+// unaligned, and a 64-byte one always spans two cache lines (measured slower on AVX-512).
 // The helpers take and return vectors: inlined always, so no call passes one (GCC warns
-// that such calls' ABI depends on AVX: -Wpsabi, silenced here).
+// that such calls' ABI depends on AVX: -Wpsabi, silenced here). Under GCC's sanitizers
+// one version only, the baseline: the sanitizer run of the test suite covers that code.
+// Clang (the fuzz build) rejects vectors wider than the registers of the function they
+// are used in, clones or not: there, 16 bytes and the baseline only.
 #define IMGPOOL_INLINE __attribute__((always_inline)) inline
 #pragma GCC diagnostic ignored "-Wpsabi"
-// Under GCC's sanitizers one version only, the baseline: the sanitizer run of the test
-// suite then covers the code the other machines run.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__clang__)
+using V = u8 __attribute__((vector_size(16)));
+using VDirect = V;
+#else
+using V = u8 __attribute__((vector_size(64)));
+using VDirect = u8 __attribute__((vector_size(32)));
+#endif
+constexpr size_t kLanes = sizeof(V);
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 #define IMGPOOL_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #define IMGPOOL_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
 #else
@@ -183,10 +189,10 @@ IMGPOOL_CLONES_AVX2 void median9_direct(const u8* const* rows, u8* a, u8* b, siz
     for (int t = 0; t < 4; ++t) r[t] = rows[t];
     size_t i = 0;
     if (b) {  // two rows; the branch inside folds away
-        for (; i + sizeof(V32) <= m; i += sizeof(V32)) median9_direct_at<V32>(r, a, b, i, cn);
+        for (; i + sizeof(VDirect) <= m; i += sizeof(VDirect)) median9_direct_at<VDirect>(r, a, b, i, cn);
         for (; i < m; ++i) median9_direct_at<u8>(r, a, b, i, cn);
     } else {
-        for (; i + sizeof(V32) <= m; i += sizeof(V32)) median9_direct_at<V32>(r, a, nullptr, i, cn);
+        for (; i + sizeof(VDirect) <= m; i += sizeof(VDirect)) median9_direct_at<VDirect>(r, a, nullptr, i, cn);
         for (; i < m; ++i) median9_direct_at<u8>(r, a, nullptr, i, cn);
     }
 }
