@@ -76,7 +76,7 @@ Partial reduce_all(const cv::Mat& src, Op op) {
             reduce_rows(src, k * rows_per_chunk, std::min(src.rows, (k + 1) * rows_per_chunk), op, parts[size_t(k)]);
     };
     if (row * src.rows < kParallelSamples) run(cv::Range(0, chunks));
-    else cv::parallel_for_(cv::Range(0, chunks), run, cv::getNumThreads());
+    else cv::parallel_for_(cv::Range(0, chunks), run, 8.0 * cv::getNumThreads());  // stripes taken as threads come free
     Partial all = fresh(op, cn);
     for (const Partial& p : parts) combine(op, all, p);
     return all;
