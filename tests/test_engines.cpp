@@ -823,6 +823,21 @@ TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the c
             median_check(crop(cv::Rect(0, 0, 150, 40 + k)), p);  // the generic engine is slow for big windows
             check_one_thread(crop, p, pool(crop, p));
         }
+    // Wide images go in bands of columns (about 1 MB of column histograms each): several
+    // bands, band edges inside windows, odd strides, every border.
+    const cv::Mat wide = u8_image(rng, {1900, 30}, 4);
+    for (int k : {2, 9})
+        for (Border b : {Border::ignore, Border::replicate, Border::zero}) {
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = {k, k};
+            p.stride = {k == 9 ? 1 : 3, 1};
+            p.padding = Padding::symmetric(k / 2);
+            p.border = b;
+            INFO("wide, k " << k << " border " << int(b));
+            median_check(wide, p);
+            median_check(wide(cv::Rect(5, 2, 1401, 25)), p);
+        }
     PoolParams p;
     p.type = PoolType::median;
     p.window = {3, 3};
@@ -863,25 +878,123 @@ TEST_CASE("engines: stride-1 8-bit engine also takes 3x3 stride 2, exactly") {
                 }
 }
 
-TEST_CASE("engines: 8-bit median, full 3x3 windows through the sorting network") {
+// ---- Full 3x3 and 5x5 medians of 8-bit images (lib/src/median_net_u8.cpp): min/max
+// networks, border fills read in place; as the generic engine for every padding, border,
+// stride and ceil case whose windows are all full.
+namespace {
+
+// u8_image for any channel count (cv::Scalar has four).
+cv::Mat any_u8_image(std::mt19937& rng, cv::Size size, int cn) {
+    return u8_image(rng, {size.width * cn, size.height}, 1).reshape(cn);
+}
+
+void median_net_check(const cv::Mat& src, const PoolParams& p) {
+    cv::Mat fast;
+    REQUIRE(detail::pool_median_net_u8(src, p, fast));
+    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+    REQUIRE(fast.size() == generic.size());
+    REQUIRE(fast.type() == generic.type());
+    CHECK(test::same(fast, generic));
+    CHECK(test::same(pool(src, p), fast));
+}
+
+}  // namespace
+
+TEST_CASE("engines: 8-bit median, full 3x3 and 5x5 windows through the networks") {
     std::mt19937 rng(53);
-    for (cv::Size size : {cv::Size(3, 3), cv::Size(4, 3), cv::Size(37, 19), cv::Size(300, 7)})
-        for (int cn : {1, 3, 4})
-            for (int stride : {1, 2, 3})
-                for (Border b : {Border::ignore, Border::replicate, Border::reflect, Border::zero}) {
-                    PoolParams p;
-                    p.type = PoolType::median;
-                    p.window = {3, 3};
-                    p.stride = {stride, stride};
-                    if (b != Border::ignore) p.padding = Padding::symmetric(1), p.border = b;  // every window full
-                    p.depth = cn == 4 ? CV_32F : -1;
-                    const cv::Mat src = u8_image(rng, size, cn);
-                    try {
-                        validate(p, src.size());
-                    } catch (const imgpool::Error&) {
-                        continue;  // reflect padding as large as the image
+    for (int k : {3, 5})
+        for (cv::Size size : {cv::Size(5, 5), cv::Size(6, 7), cv::Size(37, 19), cv::Size(300, 7), cv::Size(1100, 9)})
+            for (int cn : {1, 2, 3, 4, 5})
+                for (int stride : {1, 2, 3})
+                    for (Border b : {Border::ignore, Border::replicate, Border::reflect, Border::zero}) {
+                        PoolParams p;
+                        p.type = PoolType::median;
+                        p.window = {k, k};
+                        p.stride = {stride, stride};
+                        if (b != Border::ignore) p.padding = Padding::symmetric(k / 2), p.border = b;  // every window full
+                        p.depth = cn == 4 ? CV_32F : cn == 2 ? CV_64F : -1;
+                        const cv::Mat src = any_u8_image(rng, size, cn);
+                        try {
+                            validate(p, src.size());
+                        } catch (const imgpool::Error&) {
+                            continue;  // reflect padding as large as the image
+                        }
+                        INFO(sep_describe(p, src));
+                        median_net_check(src, p);
                     }
-                    INFO(sep_describe(p, src));
-                    median_check(src, p);
-                }
+}
+
+TEST_CASE("engines: 8-bit median networks, random padding, SAME, ceil mode, borders, regions, threads") {
+    std::mt19937 rng(54);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    int taken = 0;
+    for (int trial = 0; trial < 500; ++trial) {
+        PoolParams p;
+        p.type = PoolType::median;
+        const int k = rng() % 2 ? 3 : 5;
+        p.window = {k, k};
+        p.stride = {pick(1, 4), pick(1, 4)};
+        if (rng() % 3 == 0) p.padding = Padding::tf_same();
+        else p.padding = Padding::explicit_(pick(0, 5), pick(0, 5), pick(0, 5), pick(0, 5));
+        p.ceil_mode = !p.padding.same && rng() % 3 == 0;
+        p.border = Border(rng() % 4);
+        const int depths[] = {-1, -1, CV_32F, CV_64F};
+        p.depth = depths[rng() % 4];
+        const cv::Mat big = any_u8_image(rng, {pick(1, 140) + 8, pick(1, 40) + 8}, pick(1, 5));
+        const cv::Mat src = rng() % 3 ? big : big(cv::Rect(3, 2, big.cols - 5, big.rows - 4));  // a region
+        try {
+            validate(p, src.size());
+        } catch (const imgpool::Error&) {
+            continue;
+        }
+        INFO(sep_describe(p, src));
+        cv::Mat fast;
+        // Windows cut short (no fill, or ceil mode's overhang) are the histogram engine's.
+        const detail::Plan plan = detail::make_plan(src, p);
+        const bool full = std::all_of(plan.xs.begin(), plan.xs.end(), [k](const detail::Span& s) { return s.count == k; }) &&
+                          std::all_of(plan.ys.begin(), plan.ys.end(), [k](const detail::Span& s) { return s.count == k; });
+        CHECK(detail::pool_median_net_u8(src, p, fast) == full);
+        if (!full) continue;
+        median_net_check(src, p);
+        ++taken;
+    }
+    CHECK(taken > 100);
+
+    // Above the size where threads start: the same bytes at one thread; a region of it.
+    const cv::Mat big = u8_image(rng, {1500, 260}, 3);
+    for (int k : {3, 5})
+        for (Border b : {Border::replicate, Border::zero}) {
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = {k, k};
+            p.stride = {1, 1};
+            p.padding = Padding::symmetric(k / 2);
+            p.border = b;
+            INFO("k " << k << " border " << int(b));
+            const cv::Mat whole = pool(big, p);
+            check_one_thread(big, p, whole);
+            median_net_check(big(cv::Rect(0, 0, 1500, 40)), p);  // the generic engine on a strip
+            median_net_check(big(cv::Rect(7, 100, 1400, 30)), p);
+            p.padding = Padding::valid();
+            p.border = Border::ignore;
+            median_net_check(big(cv::Rect(1, 1, 1301, 33)), p);
+        }
+
+    // The cases it leaves.
+    const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
+    PoolParams p;
+    p.type = PoolType::median;
+    p.window = {3, 3};
+    cv::Mat out;
+    CHECK(detail::pool_median_net_u8(u8, p, out));
+    for (auto change : std::vector<std::function<void(PoolParams&)>>{
+             [](PoolParams& q) { q.window = {3, 5}; }, [](PoolParams& q) { q.window = {7, 7}; },
+             [](PoolParams& q) { q.dilation = {2, 2}; }, [](PoolParams& q) { q.depth = CV_16U; },
+             [](PoolParams& q) { q.type = PoolType::mode; }, [](PoolParams& q) { q.scope = Scope::global; },
+             [](PoolParams& q) { q.padding = Padding::symmetric(1); }}) {  // ignore: edge windows cut short
+        PoolParams q = p;
+        change(q);
+        CHECK_FALSE(detail::pool_median_net_u8(u8, q, out));
+    }
+    CHECK_FALSE(detail::pool_median_net_u8(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p, out));
 }

@@ -19,10 +19,18 @@ bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
 // sliding_u8.cpp.
 bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
 
+// Global max, min, avg and sum (not float sums stored as integers): one vectorised,
+// threaded pass, the result independent of the thread count. global_reduce.cpp.
+bool pool_global(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
+
 // Separable engine for max, min, avg, sum and lp: rows, then columns, with van Herk /
 // Gil-Werman for max/min and running sums for integer avg/sum where windows overlap, so
 // the cost does not grow with the window. separable.cpp.
 bool pool_separable(const Plan& plan, const PoolParams& p, cv::Mat& dst);
+
+// Median of full 3x3 and 5x5 windows of 8-bit images (8-bit or float result) by min/max
+// networks over whole rows, border fills read in place. median_net_u8.cpp.
+bool pool_median_net_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
 
 // Median of 8-bit images (8-bit or float result) from sliding histograms: constant cost
 // per output in the window size. Spans of consecutive cells (no dilation). median_u8.cpp.
@@ -30,5 +38,8 @@ bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst);
 
 // Every case, one window at a time: simple and exact. generic.cpp.
 cv::Mat pool_generic(const Plan& plan, const PoolParams& p);
+// The doubles of `acc` (what reduce() gave) stored in dst's depth as the generic engine
+// stores them: saturated, NaN as 0 in integer depths. generic.cpp.
+void store_doubles(const cv::Mat& acc, cv::Mat& dst);
 
 }  // namespace imgpool::detail

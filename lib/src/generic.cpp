@@ -39,7 +39,9 @@ void store(const cv::Mat& acc, cv::Mat& dst) {
     }
 }
 
-void store_any(const cv::Mat& acc, cv::Mat& dst) {
+}  // namespace
+
+void store_doubles(const cv::Mat& acc, cv::Mat& dst) {
     switch (dst.depth()) {
     case CV_8U: return store<std::uint8_t>(acc, dst);
     case CV_8S: return store<std::int8_t>(acc, dst);
@@ -50,6 +52,8 @@ void store_any(const cv::Mat& acc, cv::Mat& dst) {
     default: acc.copyTo(dst);
     }
 }
+
+namespace {
 
 template <typename T>
 void pool_kernel(const cv::Mat& src, const std::vector<Span>& ys, const std::vector<Span>& xs,
@@ -94,7 +98,7 @@ cv::Mat pool_generic(const Plan& plan, const PoolParams& p) {
     default: pool_kernel<double>(source, plan.ys, plan.xs, spec, plan.count_pad, acc); break;
     }
     cv::Mat dst(acc.size(), CV_MAKETYPE(depth, source.channels()));
-    store_any(acc, dst);
+    store_doubles(acc, dst);
     return dst;
 }
 

@@ -3,11 +3,11 @@
 // time", IEEE TIP 16(9), 2007).
 //
 // Per source column (and channel) a histogram of the cells in the current output row's
-// rows, updated as the rows slide down; per output row a window histogram, updated as the
+// rows, updated as the rows slide down (in bands of columns whose histograms fit in L2); per output row a window histogram, updated as the
 // columns slide right. Histograms are two-level: 16 coarse bins (the high nibble), kept
 // current, and 16 fine bins per coarse bin, brought up to date only when the median falls
-// in that bin (the median moves little from one output to the next). Full 3x3 windows
-// take a sorting network instead (median3x3). Works from the plan's
+// in that bin (the median moves little from one output to the next). (pool() sends full
+// 3x3 and 5x5 windows to the min/max networks of median_net_u8.cpp.) Works from the plan's
 // spans (sliding windows, any stride, padding and border; adaptive bins), as long as they
 // take consecutive cells (no dilation) and move only forwards. Exact: the middle ranks
 // are counted, and an even count's two middle values averaged as reduce() does.
@@ -57,17 +57,19 @@ struct Window {
 
 class Median {
 public:
-    Median(const Plan& plan, const PoolParams& p, cv::Mat& dst)
-        : src_(plan.source), dst_(dst), xs_(plan.xs), ys_(plan.ys), cn_(src_.channels()),
-          width_(size_t(src_.cols) * size_t(cn_)), rounding_(p.rounding), fine_(width_ * 256), coarse_(width_ * 16),
-          win_(size_t(cn_)) {}
+    // Outputs [ox0, ox1) of each row: column histograms for the source columns they take.
+    Median(const Plan& plan, const PoolParams& p, int ox0, int ox1, cv::Mat& dst)
+        : src_(plan.source), dst_(dst), xs_(plan.xs), ys_(plan.ys), cn_(src_.channels()), ox0_(ox0), ox1_(ox1),
+          ca_(plan.xs[size_t(ox0)].first),
+          width_(size_t(plan.xs[size_t(ox1) - 1].first + plan.xs[size_t(ox1) - 1].count - ca_) * size_t(cn_)),
+          rounding_(p.rounding), fine_(width_ * 256), coarse_(width_ * 16), win_(size_t(cn_)) {}
 
     void run(int oy0, int oy1) {
         for (int oy = oy0; oy < oy1; ++oy) {
             const Span& sy = ys_[size_t(oy)];
             move_rows(sy.first, sy.first + sy.count);
             for (Window& w : win_) w.reset();
-            for (size_t ox = 0; ox < xs_.size(); ++ox) {
+            for (size_t ox = size_t(ox0_); ox < size_t(ox1_); ++ox) {
                 const Span& sx = xs_[ox];
                 const i64 n = i64(sx.count) * sy.count;
                 for (int c = 0; c < cn_; ++c) {
@@ -87,6 +89,8 @@ private:
     cv::Mat& dst_;
     const std::vector<Span>&xs_, &ys_;
     const int cn_;
+    const int ox0_, ox1_;
+    const int ca_;  // the first source column the histograms count
     const size_t width_;
     const Rounding rounding_;
     std::vector<u16> fine_, coarse_;  // per source column and channel: 256 and 16 bins
@@ -94,7 +98,7 @@ private:
     int ra_ = 0, rz_ = 0;  // the rows the column histograms count
 
     void row_into(int r, int delta) {
-        const u8* s = src_.ptr<u8>(r);
+        const u8* s = src_.ptr<u8>(r) + size_t(ca_) * size_t(cn_);
         u16* f = fine_.data();
         u16* c = coarse_.data();
         for (size_t e = 0; e < width_; ++e) {
@@ -115,8 +119,8 @@ private:
 
     void move_columns(Window& w, int c, int a, int z) {
         if (a >= w.z) w.a = w.z = a, std::memset(w.coarse, 0, sizeof w.coarse);
-        for (; w.z < z; ++w.z) add16(w.coarse, &coarse_[(size_t(w.z) * cn_ + c) * 16], 1);
-        for (; w.a < a; ++w.a) add16(w.coarse, &coarse_[(size_t(w.a) * cn_ + c) * 16], -1);
+        for (; w.z < z; ++w.z) add16(w.coarse, &coarse_[(size_t(w.z - ca_) * cn_ + c) * 16], 1);
+        for (; w.a < a; ++w.a) add16(w.coarse, &coarse_[(size_t(w.a - ca_) * cn_ + c) * 16], -1);
     }
 
     static void add16(u32* d, const u16* s, int sign) {
@@ -129,20 +133,33 @@ private:
     // The value of rank r (0-based) in the window: the coarse bin, then its fine bins,
     // brought to the window's columns first.
     int rank(Window& w, int c, u32 r) {
-        int b = 0;
         u32 below = 0;
-        while (below + w.coarse[b] <= r) below += w.coarse[b++];
+        const int b = bin_of(w.coarse, r, below);
         u32* f = w.fine[b];
         if (w.fa[b] >= w.z || w.fz[b] <= w.a) {  // nothing in common: start afresh
             std::memset(f, 0, 16 * sizeof(u32));
             w.fa[b] = w.fz[b] = w.a;
         }
         const size_t stride = size_t(cn_) * 256, base = size_t(c) * 256 + size_t(b) * 16;
-        for (; w.fz[b] < w.z; ++w.fz[b]) add16(f, &fine_[size_t(w.fz[b]) * stride + base], 1);
-        for (; w.fa[b] < w.a; ++w.fa[b]) add16(f, &fine_[size_t(w.fa[b]) * stride + base], -1);
-        int v = 0;
-        while (below + f[v] <= r) below += f[v++];
-        return b * 16 + v;
+        for (; w.fz[b] < w.z; ++w.fz[b]) add16(f, &fine_[size_t(w.fz[b] - ca_) * stride + base], 1);
+        for (; w.fa[b] < w.a; ++w.fa[b]) add16(f, &fine_[size_t(w.fa[b] - ca_) * stride + base], -1);
+        return b * 16 + bin_of(f, r, below);
+    }
+
+    // The bin holding rank r (0-based) of the 16 after `below` cells, and the cells below
+    // it added to `below`. Branch-free: which bin it is changes from output to output, and
+    // a loop that stops there mispredicts at nearly every output.
+    static int bin_of(const u32* h, u32 r, u32& below) {
+        u32 acc = below, last = below;
+        int b = 0;
+        for (int i = 0; i < 16; ++i) {
+            acc += h[i];
+            const bool past = acc <= r;  // rank r lies beyond bin i
+            b += past;
+            last = past ? acc : last;
+        }
+        below = last;
+        return b;
     }
 
     // The median from the two middle values (equal for an odd count), rounded as reduce().
@@ -160,59 +177,6 @@ private:
     }
 };
 
-// 3x3 windows whose nine cells are all there (border fills, or no padding): the median of
-// nine is med3(max of the column minima, med3 of the column medians, min of the column
-// maxima) (A. Paeth, Graphics Gems, 1990), in byte-wise min/max the compiler vectorises.
-bool all_three(const std::vector<Span>& spans) {
-    return std::all_of(spans.begin(), spans.end(), [](const Span& s) { return s.count == 3 && s.step == 1; });
-}
-
-inline u8 mn(u8 a, u8 b) { return a < b ? a : b; }
-inline u8 mx(u8 a, u8 b) { return a < b ? b : a; }
-inline u8 med3(u8 a, u8 b, u8 c) { return mx(mn(a, b), mn(mx(a, b), c)); }
-
-// Each column's three cells, sorted (restrict: the loops vectorise without alias checks).
-void sort_columns(const u8* __restrict a, const u8* __restrict b, const u8* __restrict c, u8* __restrict lo,
-                  u8* __restrict mid, u8* __restrict hi, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        lo[i] = mn(mn(a[i], b[i]), c[i]);
-        hi[i] = mx(mx(a[i], b[i]), c[i]);
-        mid[i] = med3(a[i], b[i], c[i]);
-    }
-}
-
-void median_of_columns(const u8* __restrict lo, const u8* __restrict mid, const u8* __restrict hi, u8* __restrict med,
-                       size_t m, size_t cn) {
-    for (size_t i = 0; i < m; ++i)
-        med[i] = med3(mx(mx(lo[i], lo[i + cn]), lo[i + 2 * cn]), med3(mid[i], mid[i + cn], mid[i + 2 * cn]),
-                      mn(mn(hi[i], hi[i + cn]), hi[i + 2 * cn]));
-}
-
-void median3x3(const Plan& plan, cv::Mat& dst) {
-    const cv::Mat& src = plan.source;
-    const size_t cn = size_t(src.channels()), n = size_t(src.cols) * cn, m = n - 2 * cn;
-    const size_t outs = plan.xs.size();
-    bool contiguous = true;  // stride 1: the medians of consecutive windows
-    for (size_t ox = 0; ox < outs; ++ox) contiguous = contiguous && plan.xs[ox].first == plan.xs[0].first + int(ox);
-    cv::parallel_for_(cv::Range(0, int(plan.ys.size())), [&](const cv::Range& range) {
-        std::vector<u8> lo(n), mid(n), hi(n), med(m), picked(outs * cn);
-        for (int oy = range.start; oy < range.end; ++oy) {
-            const int r = plan.ys[size_t(oy)].first;
-            sort_columns(src.ptr<u8>(r), src.ptr<u8>(r + 1), src.ptr<u8>(r + 2), lo.data(), mid.data(), hi.data(), n);
-            median_of_columns(lo.data(), mid.data(), hi.data(), med.data(), m, cn);
-            const u8* v = med.data() + size_t(plan.xs[0].first) * cn;
-            if (!contiguous) {  // every s-th window
-                for (size_t ox = 0; ox < outs; ++ox)
-                    for (size_t ch = 0; ch < cn; ++ch) picked[ox * cn + ch] = med[size_t(plan.xs[ox].first) * cn + ch];
-                v = picked.data();
-            }
-            if (dst.depth() == CV_8U) std::memcpy(dst.ptr<u8>(oy), v, outs * cn);
-            else if (dst.depth() == CV_32F) std::copy(v, v + outs * cn, dst.ptr<float>(oy));
-            else std::copy(v, v + outs * cn, dst.ptr<double>(oy));
-        }
-    });
-}
-
 }  // namespace
 
 bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst) {
@@ -226,21 +190,32 @@ bool pool_median_u8(const Plan& plan, const PoolParams& p, cv::Mat& dst) {
     if (rows > 65535 || rows * cols >= (i64(1) << 31)) return false;
     const int out_rows = int(plan.ys.size());
     dst.create(out_rows, int(plan.xs.size()), CV_MAKETYPE(plan.depth, plan.source.channels()));
-    if (all_three(plan.xs) && all_three(plan.ys)) {
-        median3x3(plan, dst);
-        return true;
-    }
-    // Threads take stripes of output rows; each fills its column histograms once (a
+    // Bands of output columns whose column histograms (544 bytes per column and channel)
+    // take about 512 KB, half a typical L2, so that the row updates and the window's reads
+    // stay there (over the whole width they missed the cache and took half the time;
+    // 256 KB to 1 MB measured alike).
+    const int cn = plan.source.channels();
+    const i64 band_cols = std::max<i64>(2 * cols, (i64(1) << 19) / (544 * cn));
+    std::vector<int> bands{0};  // first output of each band, then the end
+    for (int ox = 1; ox < int(plan.xs.size()); ++ox)
+        if (plan.xs[size_t(ox)].first + plan.xs[size_t(ox)].count - plan.xs[size_t(bands.back())].first > band_cols)
+            bands.push_back(ox);
+    bands.push_back(int(plan.xs.size()));
+    const int nbands = int(bands.size()) - 1;
+    // Threads also take stripes of output rows; each fills its column histograms once (a
     // window of rows), so a stripe needs several windows' worth of rows.
-    const i64 work = i64(plan.source.total()) * plan.source.channels();
+    const i64 work = i64(plan.source.total()) * cn;
     const int stripes = work < (i64(1) << 18) ? 1
                         : int(std::clamp<i64>(out_rows / std::max<i64>(4 * rows, 16), 1, cv::getNumThreads()));
-    cv::parallel_for_(cv::Range(0, stripes), [&](const cv::Range& r) {
-        for (int s = r.start; s < r.end; ++s) {
-            Median m(plan, p, dst);
+    const auto run = [&](const cv::Range& r) {
+        for (int t = r.start; t < r.end; ++t) {
+            const int band = t % nbands, s = t / nbands;
+            Median m(plan, p, bands[size_t(band)], bands[size_t(band) + 1], dst);
             m.run(int(i64(out_rows) * s / stripes), int(i64(out_rows) * (s + 1) / stripes));
         }
-    }, stripes);
+    };
+    if (work < (i64(1) << 18)) run(cv::Range(0, nbands));
+    else cv::parallel_for_(cv::Range(0, nbands * stripes), run);
     return true;
 }
 

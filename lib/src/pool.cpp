@@ -138,6 +138,8 @@ cv::Mat pool(const cv::Mat& src, const PoolParams& p) {
     cv::Mat dst;
     if (detail::pool_2x2(src, p, result_depth(src.depth(), p), dst)) return dst;
     if (detail::pool_sliding_u8(src, p, dst)) return dst;
+    if (detail::pool_global(src, p, dst)) return dst;
+    if (detail::pool_median_net_u8(src, p, dst)) return dst;
     const detail::Plan plan = detail::make_plan(src, p);
     if (detail::pool_median_u8(plan, p, dst)) return dst;
     if (detail::pool_separable(plan, p, dst)) return dst;
