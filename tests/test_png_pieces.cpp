@@ -79,7 +79,8 @@ Bytes opencv_png(const cv::Mat& m, int level) {
     cv::Mat bgr = m.channels() == 1 ? m : cv::Mat();  // cvtColor into m's own buffer would change m
     if (m.channels() == 3) cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
     if (m.channels() == 4) cv::cvtColor(m, bgr, cv::COLOR_RGBA2BGRA);
-    const std::vector<int> params = level < 0 ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, level};
+    const std::vector<int> params =
+        level < 0 ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, level};
     Bytes b;
     REQUIRE(cv::imencode(".png", bgr, b, params));
     return b;
@@ -105,9 +106,12 @@ cv::Mat photo(int depth, int channels, int w, int h, std::uint64_t seed = 3) {
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w * channels; ++x) {
             double v = top * (0.5 + 0.4 * std::sin(x * 0.013 + y * 0.021 + (x % channels)));
-            if (x < w * channels / 4 && y < h / 3) v = top / 3;        // flat
-            else if (y % 17 > 13) v = rng.uniform(0.0, top);         // noise band
-            else v += rng.gaussian(top / 200);
+            if (x < w * channels / 4 && y < h / 3)
+                v = top / 3;  // flat
+            else if (y % 17 > 13)
+                v = rng.uniform(0.0, top);  // noise band
+            else
+                v += rng.gaussian(top / 200);
             v = std::min(std::max(v, 0.0), top);
             if (depth == CV_8U)
                 m.ptr<uchar>(y)[x] = uchar(v);
@@ -153,8 +157,9 @@ void check_pieces(const cv::Mat& m, const Bytes& ours, const Bytes& ref, std::si
 
 }  // namespace
 
-TEST_CASE("png pieces: every level, depth and channel count, around the threshold: libpng's filters, exact pixels, "
-          "the same bytes on 1 and 2 threads (issue #5)") {
+TEST_CASE(
+    "png pieces: every level, depth and channel count, around the threshold: libpng's filters, exact pixels, "
+    "the same bytes on 1 and 2 threads (issue #5)") {
     // Small pieces, so that many pieces and dictionaries spanning several pieces are cheap.
     constexpr std::size_t piece = 3000;
     for (int depth : {CV_8U, CV_16U})
@@ -234,9 +239,9 @@ TEST_CASE("png pieces: the CLI writes the same large PNG with --threads 1 and 2 
     for (const std::string level : {"", " --png-compression 6"}) {
         CAPTURE(level);
         for (const char* n : {"1", "2"}) {
-            const test::Run r = test::cli("in.png -t max -k 1 -o t" + std::string(n) + ".png --overwrite --threads " +
-                                              n + level,
-                                          dir.path.string());
+            const test::Run r =
+                test::cli("in.png -t max -k 1 -o t" + std::string(n) + ".png --overwrite --threads " + n + level,
+                          dir.path.string());
             REQUIRE(r.code == 0);
         }
         const Bytes t1 = test::read_bytes(dir / "t1.png");

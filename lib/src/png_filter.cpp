@@ -69,8 +69,8 @@ unsigned png_filters(int level, std::size_t width, std::size_t height) {
     return f == 0 ? unsigned(PNG_FILTER_NONE) : f;
 }
 
-void filter_png_row(const uchar* row, const uchar* prev, std::size_t n, std::size_t bpp, unsigned filters,
-                    uchar* out, uchar* scratch) {
+void filter_png_row(const uchar* row, const uchar* prev, std::size_t n, std::size_t bpp, unsigned filters, uchar* out,
+                    uchar* scratch) {
     // The best row so far (`out` for None, else one of the two scratch rows) and the one
     // being tried (the other scratch row), each with its type byte in front.
     uchar* const rows[2] = {scratch, scratch + n + 1};

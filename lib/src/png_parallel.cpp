@@ -4,7 +4,6 @@
 // first and the Adler-32 of the whole (adler32_combine of the pieces') after the last.
 #include "png_parallel.hpp"
 
-#include <png.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -115,7 +114,9 @@ void deflate_piece(const cv::Mat& m, const Geometry& g, int level, std::size_t i
         if (deflateSetDictionary(&z, before.data() + before.size() - dict, uInt(dict)) != Z_OK) return;
     }
     p.in_size = (last - first) * line;
-    const std::size_t room = deflateBound(&z, uLong(p.in_size)) + 64;  // + the flush's empty block
+    // deflateBound holds a whole stream given at once; feeding rows without flushing adds no
+    // blocks, and the final sync flush at most an empty stored block (5 bytes) and padding.
+    const std::size_t room = deflateBound(&z, uLong(p.in_size)) + 64;
     p.data.reset(new uchar[room]);
     z.next_out = p.data.get();
     z.avail_out = uInt(room);
@@ -129,7 +130,7 @@ void deflate_piece(const cv::Mat& m, const Geometry& g, int level, std::size_t i
         const int flush = y + 1 < last ? Z_NO_FLUSH : is_last ? Z_FINISH : Z_SYNC_FLUSH;
         const int r = deflate(&z, flush);
         const bool ok = flush == Z_FINISH ? r == Z_STREAM_END : r == Z_OK && z.avail_in == 0 && z.avail_out > 0;
-        if (!ok) return;  // out of room: cannot happen within deflateBound
+        if (!ok) return;  // an IoError, should zlib ever need more room
     }
     p.size = room - z.avail_out;
     p.crc = crc32(0, p.data.get(), uInt(p.size));
@@ -154,7 +155,8 @@ void put_zlib_header(std::vector<uchar>& out, int level) {
 // that only a few pieces wait in memory beside the file (never the whole file twice).
 class Joiner {
 public:
-    Joiner(std::vector<Piece>& pieces, int level, std::vector<uchar>& out) : pieces_(pieces), level_(level), out_(out) {}
+    Joiner(std::vector<Piece>& pieces, int level, std::vector<uchar>& out)
+        : pieces_(pieces), level_(level), out_(out) {}
 
     void done(std::size_t i) {
         const std::lock_guard<std::mutex> lock(mutex_);
@@ -218,16 +220,19 @@ void append_png_pieces(const cv::Mat& m, int level, std::size_t piece_bytes, std
     // the speed: the bytes are the pieces', joined in their order.
     std::atomic<std::size_t> next{0};
     const int workers = int(std::min<std::size_t>(g.pieces, std::size_t(std::max(1, cv::getNumThreads()))));
-    cv::parallel_for_(cv::Range(0, workers), [&](const cv::Range& r) {
-        for (int w = r.start; w < r.end; ++w)
-            for (std::size_t i = next++; i < g.pieces; i = next++) {
-                try {
-                    deflate_piece(m, g, level, i, pieces[i]);
-                    joiner.done(i);
-                } catch (...) {  // out of memory: reported below, not thrown across OpenCV's threads
+    cv::parallel_for_(
+        cv::Range(0, workers),
+        [&](const cv::Range& r) {
+            for (int w = r.start; w < r.end; ++w)
+                for (std::size_t i = next++; i < g.pieces; i = next++) {
+                    try {
+                        deflate_piece(m, g, level, i, pieces[i]);
+                        joiner.done(i);
+                    } catch (...) {  // out of memory: reported below, not thrown across OpenCV's threads
+                    }
                 }
-            }
-    }, workers);
+        },
+        workers);
     if (!joiner.complete()) throw IoError("PNG encoder failed");
     put32(out, 0);
     const std::size_t at = out.size();
