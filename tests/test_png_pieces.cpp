@@ -232,6 +232,19 @@ TEST_CASE("png pieces: at the real threshold, OpenCV's bytes below it, within 1%
         }
 }
 
+TEST_CASE("png pieces: a view into a larger image (rows not contiguous), 8- and 16-bit") {
+    for (int depth : {CV_8U, CV_16U}) {
+        CAPTURE(depth);
+        const cv::Mat big = photo(depth, 3, 340, 700);
+        const cv::Mat view = big(cv::Rect(3, 5, 301, 650));
+        REQUIRE(detail::png_in_pieces(view));
+        const cv::Mat copy = view.clone();
+        check_pieces(copy, encode(view, Format::png, {-1, 6}), opencv_png(copy, 6),
+                     (650 + detail::png_rows_per_piece(copy.cols * copy.elemSize()) - 1) /
+                         detail::png_rows_per_piece(copy.cols * copy.elemSize()));
+    }
+}
+
 TEST_CASE("png pieces: the CLI writes the same large PNG with --threads 1 and 2 (issue #5)") {
     test::TempDir dir;
     const cv::Mat m = photo(CV_8U, 3, 640, 480);  // four pieces at 921 KB
