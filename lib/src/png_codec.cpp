@@ -11,6 +11,7 @@
 #include <string>
 
 #include "imgpool/error.hpp"
+#include "png_parallel.hpp"
 
 namespace imgpool::io::detail {
 namespace {
@@ -147,6 +148,13 @@ struct Writer {
     Writer& operator=(const Writer&) = delete;
 };
 
+void set_header(Writer& w, const cv::Mat& m) {
+    const int channels = m.channels();
+    const int colour = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
+    png_set_IHDR(w.png, w.info, png_uint_32(m.cols), png_uint_32(m.rows), m.depth() == CV_8U ? 8 : 16, colour,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+}
+
 bool write_png(Writer& w, const cv::Mat& m, int level, Bytes& out) {
     if (setjmp(png_jmpbuf(w.png))) return false;
     png_set_write_fn(w.png, &out, write_bytes, flush_nothing);
@@ -158,14 +166,20 @@ bool write_png(Writer& w, const cv::Mat& m, int level, Bytes& out) {
         png_set_compression_level(w.png, Z_BEST_SPEED);
         png_set_compression_strategy(w.png, Z_RLE);
     }
-    const int channels = m.channels();
-    const int colour = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
-    png_set_IHDR(w.png, w.info, png_uint_32(m.cols), png_uint_32(m.rows), m.depth() == CV_8U ? 8 : 16, colour,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    set_header(w, m);
     png_write_info(w.png, w.info);
     png_set_swap(w.png);
     for (int y = 0; y < m.rows; ++y) png_write_row(w.png, m.ptr(y));
     png_write_end(w.png, w.info);
+    return true;
+}
+
+// The signature and the chunks before the image data, as write_png writes them.
+bool write_png_header(Writer& w, const cv::Mat& m, Bytes& out) {
+    if (setjmp(png_jmpbuf(w.png))) return false;
+    png_set_write_fn(w.png, &out, write_bytes, flush_nothing);
+    set_header(w, m);
+    png_write_info(w.png, w.info);
     return true;
 }
 
@@ -195,8 +209,17 @@ cv::Mat decode_png(std::FILE* file) {
 }
 
 Bytes encode_png(const cv::Mat& rgb, int level) {
+    return encode_png(rgb, level, png_piece_bytes);
+}
+
+Bytes encode_png(const cv::Mat& rgb, int level, std::size_t piece_bytes) {
     Writer w;
     Bytes out;
+    if (png_in_pieces(rgb, piece_bytes)) {
+        if (!write_png_header(w, rgb, out)) throw IoError("PNG encoder failed");
+        append_png_pieces(rgb, level, piece_bytes, out);
+        return out;
+    }
     // Room for the uncompressed rows: never reallocated, and pages never written cost nothing.
     out.reserve(rgb.total() * rgb.elemSize() + std::size_t(rgb.rows) + 1024);
     if (!write_png(w, rgb, level, out)) throw IoError("PNG encoder failed");

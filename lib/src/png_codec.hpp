@@ -2,6 +2,7 @@
 // PNG through libpng directly, with the transformations OpenCV 4.6's decoder asks for
 // (grfmt_png.cpp), so valid files give the same pixels as cv::imdecode(IMREAD_UNCHANGED),
 // in RGB(A) order, and the encoder's settings are OpenCV's, so outputs stay comparable.
+#include <cstddef>
 #include <cstdio>
 #include <opencv2/core.hpp>
 #include <vector>
@@ -20,7 +21,11 @@ cv::Mat decode_png(std::FILE* file);
 // 8- or 16-bit, 1, 3 or 4 channels (RGB(A) order). `level` -1 is OpenCV's default, tuned
 // for speed: zlib level 1, the RLE strategy and the Sub filter on every row; 0..9 is a
 // zlib level with the default strategy and libpng's adaptive filters (as
-// IMWRITE_PNG_COMPRESSION). The bytes equal cv::imencode's for the same settings.
+// IMWRITE_PNG_COMPRESSION). The bytes equal cv::imencode's for the same settings, but for
+// images whose filtered rows make two pieces or more (png_parallel.hpp): those are deflated
+// in pieces on every core, with the same filters, into a stream a few hundred bytes longer.
 std::vector<unsigned char> encode_png(const cv::Mat& rgb, int level);
+// The same with pieces of about `piece_bytes` (tests use small ones).
+std::vector<unsigned char> encode_png(const cv::Mat& rgb, int level, std::size_t piece_bytes);
 
 }  // namespace imgpool::io::detail

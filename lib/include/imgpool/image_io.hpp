@@ -49,7 +49,8 @@ cv::Mat decode_file(Bytes&& data, const std::string& path, const Info& probed, F
 struct EncodeOptions {
     int quality = -1;  // JPEG/WebP quality 1..100; -1 = the codec's default (JPEG 95, WebP lossless)
     // PNG zlib level 0..9 (with libpng's adaptive filters); -1 = OpenCV's default, tuned for
-    // speed: level 1, the RLE strategy and the Sub filter.
+    // speed: level 1, the RLE strategy and the Sub filter. Large images are deflated in
+    // pieces on cv::parallel_for_ (the same pixels and filters; not cv::imencode's bytes).
     int png_compression = -1;
 };
 
