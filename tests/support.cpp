@@ -3,6 +3,7 @@
 #include "imgpool/error.hpp"
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <array>
 #include <cmath>
@@ -144,6 +145,19 @@ cv::Mat mat(const std::vector<std::vector<double>>& rows, int depth) {
     cv::Mat out;
     m.convertTo(out, depth);
     return out;
+}
+
+cv::Mat swapped(const cv::Mat& m) {
+    if (m.channels() < 3) return m.clone();
+    cv::Mat out(m.size(), m.type());
+    const int pairs[] = {0, 2, 1, 1, 2, 0, 3, 3};
+    cv::mixChannels(&m, 1, &out, 1, pairs, std::size_t(m.channels()));
+    return out;
+}
+
+cv::Mat opencv_decode(const std::vector<unsigned char>& b) {
+    StderrCapture quiet;
+    return swapped(cv::imdecode(b, cv::IMREAD_UNCHANGED));
 }
 
 }  // namespace test

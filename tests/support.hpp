@@ -56,6 +56,10 @@ std::string error_of(const std::function<void()>& f);
 bool same(const cv::Mat& a, const cv::Mat& b);
 // Largest |a-b| / max(1,|b|) over all elements (both converted to double).
 double max_rel_diff(const cv::Mat& a, const cv::Mat& b);
+// BGR(A) <-> RGB(A) at any depth (other channel counts copied as they are).
+cv::Mat swapped(const cv::Mat& m);
+// What cv::imdecode(IMREAD_UNCHANGED) gives, in RGB(A) order; its codecs' stderr kept quiet.
+cv::Mat opencv_decode(const std::vector<unsigned char>& b);
 // A Mat from rows of numbers, one channel, of `depth`.
 cv::Mat mat(const std::vector<std::vector<double>>& rows, int depth = CV_64F);
 

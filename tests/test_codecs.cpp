@@ -23,23 +23,10 @@
 using namespace imgpool::io;
 using imgpool::IoError;
 using test::StderrCapture;
+using test::opencv_decode;
+using test::swapped;
 
 namespace {
-
-// BGR(A) <-> RGB(A) at any depth.
-cv::Mat swapped(const cv::Mat& m) {
-    if (m.channels() < 3) return m.clone();
-    cv::Mat out(m.size(), m.type());
-    const int pairs[] = {0, 2, 1, 1, 2, 0, 3, 3};
-    cv::mixChannels(&m, 1, &out, 1, pairs, std::size_t(m.channels()));
-    return out;
-}
-
-// What cv::imdecode(IMREAD_UNCHANGED) gives, in RGB(A) order; its codecs' stderr kept quiet.
-cv::Mat opencv_decode(const Bytes& b) {
-    StderrCapture quiet;
-    return swapped(cv::imdecode(b, cv::IMREAD_UNCHANGED));
-}
 
 Bytes opencv_encode(const std::string& ext, const cv::Mat& rgb, const std::vector<int>& params = {}) {
     Bytes b;

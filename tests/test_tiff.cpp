@@ -22,22 +22,10 @@
 using namespace imgpool::io;
 using imgpool::IoError;
 using test::StderrCapture;
+using test::opencv_decode;
+using test::swapped;
 
 namespace {
-
-cv::Mat swapped(const cv::Mat& m) {
-    if (m.channels() < 3) return m.clone();
-    cv::Mat out(m.size(), m.type());
-    const int pairs[] = {0, 2, 1, 1, 2, 0, 3, 3};
-    cv::mixChannels(&m, 1, &out, 1, pairs, std::size_t(m.channels()));
-    return out;
-}
-
-// cv::imdecode(IMREAD_UNCHANGED) in RGB(A) order, its codecs' stderr kept quiet.
-cv::Mat opencv_decode(const Bytes& b) {
-    StderrCapture quiet;
-    return swapped(cv::imdecode(b, cv::IMREAD_UNCHANGED));
-}
 
 bool identical(const cv::Mat& a, const cv::Mat& b) {
     return a.size() == b.size() && a.type() == b.type() && test::same(a, b);

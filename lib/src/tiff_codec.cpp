@@ -336,43 +336,54 @@ bool write_tiff(TIFF* t, const cv::Mat& m) {
     return TIFFWriteDirectory(t) != 0;
 }
 
+// The file opened for reading and its layout, when it is one read here (sizes checked).
+struct Opened {
+    MemoryFile f;  // libtiff reads through it: it must outlive t
+    Tiff t;
+    std::optional<Layout> layout;
+};
+
+void open_for_reading(const Bytes& bytes, Opened& o) {
+    o.f.data = bytes.data();
+    o.f.size = bytes.size();
+    o.t = open(o.f, "r");
+    if (!o.t) corrupt(o.f);
+    o.layout = native_layout(o.t.get());
+    const std::optional<Layout>& l = o.layout;
+    if (l && (l->width == 0 || l->height == 0 || l->width > INT_MAX || l->height > INT_MAX)) corrupt(o.f);
+}
+
 }  // namespace
 
 std::optional<cv::Mat> decode_tiff(const Bytes& bytes) {
-    MemoryFile f;
-    f.data = bytes.data();
-    f.size = bytes.size();
-    const Tiff t = open(f, "r");
-    if (!t) corrupt(f);
-    const std::optional<Layout> l = native_layout(t.get());
+    Opened o;
+    open_for_reading(bytes, o);
+    const std::optional<Layout>& l = o.layout;
     if (!l) return std::nullopt;
-    if (l->width == 0 || l->height == 0 || l->width > INT_MAX || l->height > INT_MAX) corrupt(f);
+    TIFF* const t = o.t.get();
+    const MemoryFile& f = o.f;
     if (std::uint64_t(l->width) * l->height > max_pixels)
         throw IoError("TIFF image is too large: " + std::to_string(l->width) + "x" + std::to_string(l->height) +
                       " pixels (at most 2^30)");
     cv::Mat out(int(l->height), int(l->width), l->type);
     if (l->rgba && l->tiled)
-        read_rgba_image(t.get(), *l, out, f);
+        read_rgba_image(t, *l, out, f);
     else if (l->rgba)
-        read_rgba_strips(t.get(), *l, out, f);
+        read_rgba_strips(t, *l, out, f);
     else if (l->tiled)
-        read_tiles(t.get(), *l, out, f);
+        read_tiles(t, *l, out, f);
     else
-        read_strips(t.get(), *l, out, f);
+        read_strips(t, *l, out, f);
     // As OpenCV 4.6 does for IMREAD_UNCHANGED: the Orientation tag applied in full.
-    return apply_orientation(out, field16(t.get(), TIFFTAG_ORIENTATION));
+    return apply_orientation(out, field16(t, TIFFTAG_ORIENTATION));
 }
 
 std::optional<TiffShape> tiff_shape(const Bytes& bytes) {
-    MemoryFile f;
-    f.data = bytes.data();
-    f.size = bytes.size();
-    const Tiff t = open(f, "r");
-    if (!t) corrupt(f);
-    const std::optional<Layout> l = native_layout(t.get());
+    Opened o;
+    open_for_reading(bytes, o);
+    const std::optional<Layout>& l = o.layout;
     if (!l) return std::nullopt;
-    if (l->width == 0 || l->height == 0 || l->width > INT_MAX || l->height > INT_MAX) corrupt(f);
-    TiffShape s{int(l->width), int(l->height), l->type, field16(t.get(), TIFFTAG_ORIENTATION)};
+    TiffShape s{int(l->width), int(l->height), l->type, field16(o.t.get(), TIFFTAG_ORIENTATION)};
     if (swaps_axes(s.orientation)) std::swap(s.width, s.height);
     return s;
 }
