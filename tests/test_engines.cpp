@@ -631,9 +631,9 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
         INFO(sep_describe(p, src));
         cv::Mat out;
         if (!detail::pool_sliding_u8(src, p, out)) {
-            // Only averages whose windows have different divisors, max/min wider than 16,
-            // and strides beyond 1 with windows wider than the row mode's, are left to others.
-            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1 || p.window.w > 16));
+            // Only averages whose windows have different divisors, and strides beyond 1 with
+            // windows wider than the row mode's, are left to others.
+            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1));
             continue;
         }
         sliding_check(src, p);
@@ -663,8 +663,7 @@ TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and c
                     }
                     const cv::Mat src = u8_image(rng, size, cn);
                     INFO(sep_describe(p, src));
-                    if (t != PoolType::avg && w.w > 16) CHECK_FALSE(sliding_takes(src, p));  // separable's
-                    else sliding_check(src, p);
+                    sliding_check(src, p);
                 }
 }
 
@@ -695,7 +694,6 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
     for (int k : {3, 16, 17, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
-            if (k > 16 && t != PoolType::avg) continue;  // the separable engine's
             PoolParams p;
             p.type = t;
             p.window = {k, k};

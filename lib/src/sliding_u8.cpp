@@ -5,9 +5,10 @@
 // max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running sum
 // is a serial chain per row, so for averages over wide windows rows are taken 16 at a time
 // and transposed in tiles: each SIMD lane is then a row, the x pass is the y pass again
-// (running sums, constant cost in k), then transposed back. Narrow windows (max/min up to
-// 16 taps, avg up to 4) take their shifted loads along the row instead; wider max/min are
-// left to the separable engine, which measured faster than tiles for them.
+// (running sums, constant cost in k), then transposed back. Narrow averages (up to 4 taps)
+// take their shifted loads along the row instead; so do max/min at every width: k loads up
+// to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
+// row; transposed tiles measured slower for them).
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
@@ -94,6 +95,8 @@ struct Job {
 // Row mode (shifted loads along the row) up to this window width; beyond it tiles for avg,
 // the separable engine for max/min.
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
+// Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
+constexpr int kDirectMax = 6;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -412,6 +415,30 @@ IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int
     }
 }
 
+// Wider windows: windows of 4, 16, 64... cells built in place in `a` (4 loads per vector
+// from an L1-resident row), the last pass joining up to 4 of them (max and min are
+// idempotent, so they may overlap): about log4(k) passes instead of k loads per output.
+// `v` and `a` are readable 64 bytes past the row's (n + (k-1)*cn) cells.
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const size_t K = size_t(k);
+    size_t w = 1;  // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
+    const u8* src = v;
+    for (; 4 * w <= K; w *= 4, src = a) {
+        const size_t d = w * cn, m = n + (K - 4 * w) * cn;
+        for (size_t i = 0; i < m; i += 32)  // the last vector's excess lands in the slack
+            st(a + i, vop<Max>(vop<Max>(ld(src + i), ld(src + i + d)), vop<Max>(ld(src + i + 2 * d), ld(src + i + 3 * d))));
+    }
+    const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i m = vop<Max>(vop<Max>(ld(src + i), ld(src + i + o1)), vop<Max>(ld(src + i + o2), ld(src + i + o3)));
+        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), m);
+        else st(out + i, m);
+    }
+    for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
+}
+
 IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -530,10 +557,10 @@ public:
         }
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
+        if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
     }
 
-    // Row mode only: wider windows are the separable engine's (measured faster than
-    // transposed tiles for max/min, whose x pass there is a few vectorised passes).
+    // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
         u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
@@ -542,19 +569,24 @@ public:
             fill_margins(band_.data(), margins_, cn_);
             u8* out = jb_.dst->ptr<u8>(oy);
             if (jb_.x.s == 1) {
-                x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                x_row(out, size_t(jb_.x.out) * cn_, jb_.stream);
                 continue;
             }
-            x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
+            x_row(full_.data(), full_.size() - 64, false);
             subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
     }
 
 private:
-    std::vector<u8> zero_, p_, s_, band_, full_;
+    std::vector<u8> zero_, p_, s_, band_, full_, wide_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
+
+    IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
+        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
+        x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
+    }
 };
 
 class Avg : Base {
@@ -718,7 +750,6 @@ bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst) {
     const bool narrow = p.type == PoolType::avg ? p.window.w <= kRowModeAvg && p.window.w * p.window.h <= 256 && p.window.h <= 8
                                                 : p.window.w <= kRowModeMax && p.window.h <= 4;
     if ((s.w > 1 || s.h > 1) && !narrow) return false;
-    if (p.type != PoolType::avg && p.window.w > kRowModeMax) return false;  // see MaxMin::run
     static const bool avx2 = cv::checkHardwareSupport(CV_CPU_AVX2);
     if (!avx2 || !cv::useOptimized()) return false;
     // 16-bit sums along y, and the exact division's range (Divisor).
