@@ -599,6 +599,9 @@ cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
     return m;
 }
 
+// Padding for a window of k: anywhere from none to k - 1 cells.
+int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
+
 }  // namespace
 
 TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders") {
@@ -665,6 +668,36 @@ TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and c
                     INFO(sep_describe(p, src));
                     sliding_check(src, p);
                 }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 64 at every width and channel count") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(47);
+    // Widths on both sides of the direct loads' limit and of each power of 4 (one to three
+    // passes, the last joining 2 to 4 windows), rows not a multiple of 32 bytes, 1 to 5
+    // channels, images narrower than the window (ignored or filled padding).
+    for (int k : {6, 7, 8, 15, 16, 17, 31, 48, 63, 64, 65, 200})
+        for (int cn : {1, 2, 3, 4, 5})
+            for (PoolType t : {PoolType::max, PoolType::min}) {
+                PoolParams p;
+                p.type = t;
+                p.window = {k, int(1 + rng() % 6)};
+                p.stride = {1, 1};
+                const int width = int(1 + rng() % 90);
+                if (width < k || rng() % 2) {
+                    p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
+                    p.border = Border(rng() % 3);  // ignore, zero, replicate
+                }
+                // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
+                const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;
+                }
+                INFO(sep_describe(p, src));
+                sliding_check(src, p);
+            }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
