@@ -717,6 +717,40 @@ TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor clas
         }
 }
 
+TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    // Cells i / D along a line: the window at w sums to exactly w, so the line's windows
+    // take every sum 0 .. 255 D once; each must be w / D rounded by the rule (the
+    // one-multiply division is chosen only where it is exact: Divisor). Along y (D rows,
+    // row mode) and along x (D columns, tiles); a few divisors of the float path too.
+    std::vector<int> divisors;
+    for (int d = 1; d <= 256; ++d) divisors.push_back(d);
+    for (int d : {257, 300, 999, 1024, 4097, 13000}) divisors.push_back(d);
+    for (int D : divisors)
+        for (bool along_x : {false, true}) {
+            if (!along_x && D > 256) continue;  // 16-bit sums along y: at most 257 rows
+            cv::Mat line(1, 256 * D, CV_8UC1);
+            for (int i = 0; i < line.cols; ++i) line.at<std::uint8_t>(0, i) = std::uint8_t(i / D);
+            if (!along_x) line = line.reshape(1, line.cols);
+            for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+                PoolParams p = avg_stride1(along_x ? Extent{D, 1} : Extent{1, D}, r);
+                cv::Mat out;
+                REQUIRE(detail::pool_sliding_u8(line, p, out));
+                REQUIRE(out.total() == size_t(255 * D + 1));
+                int wrong = 0;
+                for (int w = 0; w <= 255 * D; ++w) {
+                    const double exact = double(w) / D;  // halves are exact in double
+                    const double want = r == Rounding::half_even ? std::nearbyint(exact) : std::floor(exact + 0.5);
+                    wrong += out.ptr<std::uint8_t>()[w] != std::uint8_t(want);
+                }
+                const std::string what = "D " + std::to_string(D) + (along_x ? " along x" : " along y") +
+                                         (r == Rounding::half_even ? ", half even" : ", half up");
+                INFO(what);
+                CHECK(wrong == 0);
+            }
+        }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and the cases it leaves") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(44);

@@ -164,16 +164,21 @@ IMGPOOL_SL_INLINE __m256i pack32(__m256i lo, __m256i hi) {
 }
 
 // ---------------------------------------------------------------- exact division
-// round_div(a, D) for the sums a of windows of D cells. D <= 256: a + D/2 < 2^16, and
-// floor(N/D) = (N*m) >> (16+l) with l = ceil(log2 D), m = floor(2^(16+l)/D) + 1 (Granlund
-// & Montgomery), computed as in divide_row16 (separable_kernels.hpp). Larger D (up to
-// 13107): trunc(N * c) in float, c = 1/D rounded up, exact while 1.25 (q+1) D < 2^22.
+// round_div(a, D) for the sums a of windows of D cells, as floor(N/D) of N = a + D/2.
+// D <= 256: N < 2^16, and floor(N/D) = (N*m) >> (16+l) with l = ceil(log2 D),
+// m = floor(2^(16+l)/D) + 1 (Granlund & Montgomery), computed as in divide_row16
+// (separable_kernels.hpp); where it is exact for every N up to 255 D + D/2, one multiply
+// instead: m1 = ceil(2^(16+s)/D) < 2^16, whose excess e = m1 D - 2^(16+s) leaves every
+// floor unchanged while N e < 2^(16+s) (N/D gains less than 1/D). Larger D (up to 13107):
+// trunc(N * c) in float, c = 1/D rounded up, exact while 1.25 (q+1) D < 2^22.
 // Ties (half_even, even D): N == q*D, and q odd, goes back to q-1.
+// The vector forms take N (callers add D/2 once, into their running sums).
 struct Divisor {
     int D = 1;
     bool ties = false;
-    u16 bias16 = 0, mul16 = 0;
-    int shift16 = 0;
+    bool one_mul = false;
+    u16 bias16 = 0, mul16 = 0, mul1 = 0;
+    int shift16 = 0, shift1 = 0;
     float c = 1;
 
     Divisor(int d, bool half_even) : D(d), ties(half_even && d % 2 == 0) {
@@ -182,6 +187,14 @@ struct Divisor {
             while ((1 << l) < D) ++l;
             mul16 = u16(std::uint32_t((std::uint64_t(1) << (16 + l)) / std::uint64_t(D) + 1) - 0x10000u);
             shift16 = l - 1;
+            const int s = l - 1;  // floor(log2 D), or for D = 2^l one less: m1 = 2^15, exact
+            const std::uint64_t p = std::uint64_t(1) << (16 + s), m = (p + std::uint64_t(D) - 1) / std::uint64_t(D);
+            const std::uint64_t nmax = 255u * std::uint64_t(D) + std::uint64_t(D / 2);
+            if (m < 0x10000u && nmax * (m * std::uint64_t(D) - p) < p && !ties) {
+                one_mul = true;
+                mul1 = u16(m);
+                shift1 = s;
+            }
         }
         bias16 = u16(D / 2);
         c = std::nextafter(1.0f / float(D), 2.0f);
@@ -193,9 +206,9 @@ struct Divisor {
     }
 };
 
-IMGPOOL_SL_INLINE __m256i div16(__m256i a, const Divisor& dv) {
-    if (dv.D == 1) return a;
-    const __m256i N = _mm256_add_epi16(a, _mm256_set1_epi16(short(dv.bias16)));
+IMGPOOL_SL_INLINE __m256i div16n(__m256i N, const Divisor& dv) {
+    if (dv.D == 1) return N;
+    if (dv.one_mul) return _mm256_srl_epi16(_mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul1))), _mm_cvtsi32_si128(dv.shift1));
     const __m256i t = _mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul16)));
     __m256i q = _mm256_srl_epi16(_mm256_add_epi16(_mm256_srli_epi16(_mm256_sub_epi16(N, t), 1), t),
                                  _mm_cvtsi32_si128(dv.shift16));
@@ -206,8 +219,7 @@ IMGPOOL_SL_INLINE __m256i div16(__m256i a, const Divisor& dv) {
     return q;
 }
 
-IMGPOOL_SL_INLINE __m256i div32(__m256i a, const Divisor& dv) {
-    const __m256i N = _mm256_add_epi32(a, _mm256_set1_epi32(dv.D / 2));
+IMGPOOL_SL_INLINE __m256i div32n(__m256i N, const Divisor& dv) {
     __m256i q = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(N), _mm256_set1_ps(dv.c)));
     if (dv.ties) {
         const __m256i tie = _mm256_cmpeq_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(dv.D)), N);
@@ -439,15 +451,17 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, si
     for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
 }
 
-IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
+IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& div, bool stream) {
+    const Divisor dv = div;  // a local copy: the stores below cannot change it, so no reloads
+    const __m256i bias = _mm256_set1_epi16(short(dv.bias16));
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        __m256i a = ld(v + i), b = ld(v + i + 16);
+        __m256i a = _mm256_add_epi16(bias, ld(v + i)), b = _mm256_add_epi16(bias, ld(v + i + 16));
         for (int t = 1; t < k; ++t) {
             a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
             b = _mm256_add_epi16(b, ld(v + i + 16 + size_t(t) * cn));
         }
-        const __m256i q = pack32(div16(a, dv), div16(b, dv));
+        const __m256i q = pack32(div16n(a, dv), div16n(b, dv));
         if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), q);
         else st(out + i, q);
     }
@@ -650,28 +664,40 @@ private:
     // packed to 16 bytes (lane r = row r).
     IMGPOOL_SL_AVX2 void sums_x(const __m256i* t, __m128i* o, size_t c, size_t k) {
         const size_t cn = cn_;
-        if (div_.D <= 256) {
-            __m256i a = _mm256_setzero_si256();
+        const Divisor dv = div_;  // a local copy: the stores below cannot change it, so no reloads
+        if (dv.D <= 256) {
+            __m256i a = _mm256_set1_epi16(short(dv.bias16));
             for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
             for (size_t j = 0;; ++j) {
-                const __m256i q = div16(a, div_);
+                const __m256i q = div16n(a, dv);
                 o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q, q), 0x08));
                 if (j + 1 == c) break;
                 a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
             }
             return;
         }
-        // 32-bit sums: rows 0-7 in lo, 8-15 in hi.
-        __m256i lo = _mm256_setzero_si256(), hi = lo;
+        // 32-bit sums: rows 0-7 in lo, 8-15 in hi. The 16 results (at most 255) of lo and
+        // hi pack to dwords [lo 0-3, hi 0-3, 0, 0, lo 4-7, hi 4-7, 0, 0]: `order` puts rows
+        // 0-15 in the low 16 bytes.
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        __m256i lo = _mm256_set1_epi32(dv.D / 2), hi = lo;
         for (size_t p = 0; p < k; ++p) {
             lo = _mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(t[p * cn])));
             hi = _mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(t[p * cn], 1)));
         }
+        // Column sums up to 255 * 128 differ by less than 2^15: one 16-bit difference, widened.
+        const bool narrow = jb_.y.k <= 128;
         for (size_t j = 0;; ++j) {
-            const __m256i q16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(div32(lo, div_), div32(hi, div_)), 0xD8);
-            o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q16, q16), 0x08));
+            const __m256i q = _mm256_packus_epi16(_mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv)), _mm256_setzero_si256());
+            o[j * cn] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(q, order));
             if (j + 1 == c) break;
             const __m256i in = t[(j + k) * cn], gone = t[j * cn];
+            if (narrow) {
+                const __m256i d = _mm256_sub_epi16(in, gone);
+                lo = _mm256_add_epi32(lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(d)));
+                hi = _mm256_add_epi32(hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(d, 1)));
+                continue;
+            }
             lo = _mm256_sub_epi32(_mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(in))),
                                   _mm256_cvtepu16_epi32(_mm256_castsi256_si128(gone)));
             hi = _mm256_sub_epi32(_mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(in, 1))),
