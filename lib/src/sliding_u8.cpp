@@ -298,17 +298,30 @@ IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n) {
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
-// d = op of the `count` rows r (count 1 to 4).
+// d = op of the C rows r (C 1 to 4, a constant: no loads beyond C per vector).
+template <bool Max, int C>
+IMGPOOL_SL_AVX2 void op_rows_c(u8* d, const u8* const* r, size_t n) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i m = ld(r[0] + i);
+        for (int t = 1; t < C; ++t) m = vop<Max>(m, ld(r[t] + i));
+        st(d + i, m);
+    }
+    for (; i < n; ++i) {
+        u8 m = r[0][i];
+        for (int t = 1; t < C; ++t) m = sop<Max>(m, r[t][i]);
+        d[i] = m;
+    }
+}
+
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_rows(u8* d, const u8* const* r, int count, size_t n) {
-    const u8* a = r[0];
-    const u8* b = r[count > 1 ? 1 : 0];
-    const u8* c = r[count > 2 ? 2 : 0];
-    const u8* e = r[count > 3 ? 3 : 0];  // repeats change nothing: max and min are idempotent
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        st(d + i, vop<Max>(vop<Max>(ld(a + i), ld(b + i)), vop<Max>(ld(c + i), ld(e + i))));
-    for (; i < n; ++i) d[i] = sop<Max>(sop<Max>(a[i], b[i]), sop<Max>(c[i], e[i]));
+    switch (count) {
+    case 1: return op_rows_c<Max, 1>(d, r, n);
+    case 2: return op_rows_c<Max, 2>(d, r, n);
+    case 3: return op_rows_c<Max, 3>(d, r, n);
+    default: return op_rows_c<Max, 4>(d, r, n);
+    }
 }
 
 // Van Herk / Gil-Werman along y, one output row per call: rows in blocks of k; a window is
@@ -411,20 +424,53 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
 
 // ---------------------------------------------------------------- along x, row mode
 
-template <bool Max>
-IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
+// Results go out with non-temporal stores for large results (`stream`), where the row
+// starts 32-byte aligned (then every vector of it is).
+template <bool NT>
+IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
+    if (NT) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+    else st(p, v);
+}
+inline bool non_temporal(const u8* out, bool stream) { return stream && (reinterpret_cast<std::uintptr_t>(out) & 31) == 0; }
+
+// K taps as K shifted loads; K a constant, so that the taps' loop unrolls away.
+template <bool Max, int K, bool NT>
+IMGPOOL_SL_AVX2 void x_row_maxmin_k(const u8* v, u8* out, size_t n, size_t cn) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256i m = ld(v + i);
-        for (int t = 1; t < k; ++t) m = vop<Max>(m, ld(v + i + size_t(t) * cn));
-        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), m);
-        else st(out + i, m);
+        for (int t = 1; t < K; ++t) m = vop<Max>(m, ld(v + i + size_t(t) * cn));
+        put<NT>(out + i, m);
     }
     for (; i < n; ++i) {
         u8 m = v[i];
-        for (int t = 1; t < k; ++t) m = sop<Max>(m, v[i + size_t(t) * cn]);
+        for (int t = 1; t < K; ++t) m = sop<Max>(m, v[i + size_t(t) * cn]);
         out[i] = m;
     }
+}
+
+template <bool Max, bool NT>
+IMGPOOL_SL_AVX2 void x_row_maxmin_nt(const u8* v, u8* out, size_t n, size_t cn, int k) {
+    switch (k) {
+    case 1: return x_row_maxmin_k<Max, 1, NT>(v, out, n, cn);
+    case 2: return x_row_maxmin_k<Max, 2, NT>(v, out, n, cn);
+    case 3: return x_row_maxmin_k<Max, 3, NT>(v, out, n, cn);
+    case 4: return x_row_maxmin_k<Max, 4, NT>(v, out, n, cn);
+    case 5: return x_row_maxmin_k<Max, 5, NT>(v, out, n, cn);
+    default: return x_row_maxmin_k<Max, 6, NT>(v, out, n, cn);
+    }
+}
+
+// Up to kDirectMax taps.
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
+    if (non_temporal(out, stream)) return x_row_maxmin_nt<Max, true>(v, out, n, cn, k);
+    x_row_maxmin_nt<Max, false>(v, out, n, cn, k);
+}
+
+template <bool Max>
+IMGPOOL_SL_INLINE __m256i join4(const u8* p, size_t o1, size_t o2, size_t o3) {
+    return vop<Max>(vop<Max>(ld(p), ld(p + o1)), vop<Max>(ld(p + o2), ld(p + o3)));
 }
 
 // Wider windows: windows of 4, 16, 64... cells built in place in `a` (4 loads per vector
@@ -443,33 +489,47 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, si
     }
     const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        const __m256i m = vop<Max>(vop<Max>(ld(src + i), ld(src + i + o1)), vop<Max>(ld(src + i + o2), ld(src + i + o3)));
-        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), m);
-        else st(out + i, m);
-    }
+    if (non_temporal(out, stream))
+        for (; i + 32 <= n; i += 32) put<true>(out + i, join4<Max>(src + i, o1, o2, o3));
+    else
+        for (; i + 32 <= n; i += 32) put<false>(out + i, join4<Max>(src + i, o1, o2, o3));
     for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
 }
 
-IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& div, bool stream) {
+template <int K, bool NT>
+IMGPOOL_SL_AVX2 void x_row_avg_k(const u16* v, u8* out, size_t n, size_t cn, const Divisor& div) {
     const Divisor dv = div;  // a local copy: the stores below cannot change it, so no reloads
     const __m256i bias = _mm256_set1_epi16(short(dv.bias16));
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256i a = _mm256_add_epi16(bias, ld(v + i)), b = _mm256_add_epi16(bias, ld(v + i + 16));
-        for (int t = 1; t < k; ++t) {
+        for (int t = 1; t < K; ++t) {
             a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
             b = _mm256_add_epi16(b, ld(v + i + 16 + size_t(t) * cn));
         }
-        const __m256i q = pack32(div16n(a, dv), div16n(b, dv));
-        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), q);
-        else st(out + i, q);
+        put<NT>(out + i, pack32(div16n(a, dv), div16n(b, dv)));
     }
     for (; i < n; ++i) {
         std::uint32_t a = 0;
-        for (int t = 0; t < k; ++t) a += v[i + size_t(t) * cn];
+        for (int t = 0; t < K; ++t) a += v[i + size_t(t) * cn];
         out[i] = dv.scalar(a);
     }
+}
+
+template <bool NT>
+IMGPOOL_SL_AVX2 void x_row_avg_nt(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv) {
+    switch (k) {
+    case 1: return x_row_avg_k<1, NT>(v, out, n, cn, dv);
+    case 2: return x_row_avg_k<2, NT>(v, out, n, cn, dv);
+    case 3: return x_row_avg_k<3, NT>(v, out, n, cn, dv);
+    default: return x_row_avg_k<4, NT>(v, out, n, cn, dv);
+    }
+}
+
+// Up to kRowModeAvg taps.
+IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
+    if (non_temporal(out, stream)) return x_row_avg_nt<true>(v, out, n, cn, k, dv);
+    x_row_avg_nt<false>(v, out, n, cn, k, dv);
 }
 
 // Every s-th pixel of a row of full-resolution results.
