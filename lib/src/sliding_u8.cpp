@@ -325,33 +325,45 @@ IMGPOOL_SL_AVX2 void op_rows(u8* d, const u8* const* r, int count, size_t n) {
 }
 
 // Van Herk / Gil-Werman along y, one output row per call: rows in blocks of k; a window is
-// the suffix of one block (S, computed when the block is complete) op the prefix of the
-// next (P, running).
+// the suffix of one block (computed when the block is complete) op the prefix of the next
+// (running). The last suffix and the first prefix of a block are its source rows
+// themselves, read in place rather than copied.
 template <bool Max>
 struct HerkY {
     Rows rows;
     int k = 1;
     size_t n = 0;
-    u8* P = nullptr;
-    u8* S = nullptr;  // k rows of n
+    u8* P = nullptr;  // the running prefix
+    u8* S = nullptr;  // suffixes 0 .. k-2 of the last complete block, k-1 rows of n
     i64 j = 0;        // last tap of the current window
+    i64 b0 = 0;       // first row of the last complete block
+    const u8* pre = nullptr;  // the prefix up to row j: P, or the block's first row
 
-    u8* s_row(i64 i) { return S + size_t(i) * n; }
+    const u8* s_row(i64 i) { return i == k - 1 ? rows(b0 + k - 1) : S + size_t(i) * n; }
 
-    // S for the block of rows [b0, b0+k), down to index `from`.
-    IMGPOOL_SL_AVX2 void suffixes(i64 b0, i64 from) {
-        std::memcpy(s_row(k - 1), rows(b0 + k - 1), n);
-        for (i64 i = k - 2; i >= from; --i) op2<Max>(s_row(i), rows(b0 + i), s_row(i + 1), n);
+    // The suffixes of the block of rows [b, b+k), down to index `from`.
+    IMGPOOL_SL_AVX2 void suffixes(i64 b, i64 from) {
+        b0 = b;
+        const u8* next = rows(b + k - 1);
+        for (i64 i = k - 2; i >= from; --i) {
+            u8* d = S + size_t(i) * n;
+            op2<Max>(d, rows(b + i), next, n);
+            next = d;
+        }
     }
 
     IMGPOOL_SL_AVX2 void first(i64 w, u8* out) {
         j = w + k - 1;
         const i64 B = floor_div(j, k) * k;
-        std::memcpy(P, rows(B), n);
-        for (i64 r = B + 1; r <= j; ++r) op_into<Max>(P, rows(r), n);
-        if (w == B) return (void)std::memcpy(out, P, n);
+        pre = rows(B);
+        if (j > B) {
+            op2<Max>(P, pre, rows(B + 1), n);
+            for (i64 r = B + 2; r <= j; ++r) op_into<Max>(P, rows(r), n);
+            pre = P;
+        }
+        if (w == B) return (void)std::memcpy(out, pre, n);
         suffixes(B - k, w - (B - k));
-        op2<Max>(out, s_row(w - (B - k)), P, n);
+        op2<Max>(out, s_row(w - (B - k)), pre, n);
     }
 
     IMGPOOL_SL_AVX2 void next(u8* out) {
@@ -360,24 +372,23 @@ struct HerkY {
         const u8* r = rows(j);
         if (j == B) {  // a new block: the last one is complete
             suffixes(B - k, 1);
-            std::memcpy(P, r, n);
-            return op2<Max>(out, s_row(1), P, n);
+            pre = r;
+            return op2<Max>(out, s_row(1), pre, n);
         }
-        if (j - B == k - 1) {  // the window is this block: the prefix alone
-            op_into<Max>(P, r, n);
-            return (void)std::memcpy(out, P, n);
-        }
+        // The window is this block: its prefix alone, which the next block does not need.
+        if (j - B == k - 1) return op2<Max>(out, pre, r, n);
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
         size_t i = 0;
-        for (; i + 32 <= n; i += 32) {
-            const __m256i p = vop<Max>(ld(P + i), ld(r + i));
+        for (; i + 32 <= n; i += 32) {  // P = op(pre, r) in place when pre is P
+            const __m256i p = vop<Max>(ld(pre + i), ld(r + i));
             st(P + i, p);
             st(out + i, vop<Max>(ld(s + i), p));
         }
         for (; i < n; ++i) {
-            P[i] = sop<Max>(P[i], r[i]);
+            P[i] = sop<Max>(pre[i], r[i]);
             out[i] = sop<Max>(s[i], P[i]);
         }
+        pre = P;
     }
 };
 
@@ -627,7 +638,7 @@ public:
         if (y.k > 4) {
             p_.resize(real_ + 64);
             s_.resize(size_t(y.k) * real_ + 64);
-            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0};
+            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0, 0, nullptr};
         }
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
