@@ -703,9 +703,10 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(43);
-    // 16-bit division up to 256 cells, float beyond; ties with values 0..3 and 255.
+    // 16-bit division up to 256 cells, float beyond (from one 16-bit difference up to 128
+    // rows, two 32-bit ones beyond); ties with values 0..3 and 255.
     for (Extent w : {Extent{2, 1}, Extent{2, 2}, Extent{4, 4}, Extent{16, 16}, Extent{15, 17}, Extent{17, 16},
-                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}})
+                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}, Extent{2, 130}, Extent{5, 129}})
         for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
             const PoolParams p = avg_stride1(w, r);
             cv::Mat src(w.h + 40, w.w + 70, CV_8UC(1 + int(rng() % 3)));

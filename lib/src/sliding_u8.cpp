@@ -747,23 +747,33 @@ private:
             }
             return;
         }
-        // 32-bit sums: rows 0-7 in lo, 8-15 in hi. The 16 results (at most 255) of lo and
-        // hi pack to dwords [lo 0-3, hi 0-3, 0, 0, lo 4-7, hi 4-7, 0, 0]: `order` puts rows
-        // 0-15 in the low 16 bytes.
+        // Column sums up to 255 * 128 differ by less than 2^15: one 16-bit difference, widened.
+        const bool narrow = jb_.y.k <= 128;
+        if (narrow && dv.ties) return sums_x32<true, true>(t, o, c, k, cn, dv);
+        if (narrow) return sums_x32<true, false>(t, o, c, k, cn, dv);
+        if (dv.ties) return sums_x32<false, true>(t, o, c, k, cn, dv);
+        sums_x32<false, false>(t, o, c, k, cn, dv);
+    }
+
+    // sums_x in 32 bits (rows 0-7 in lo, 8-15 in hi), the cases' tests out of the loop.
+    template <bool Narrow, bool Ties>
+    static IMGPOOL_SL_AVX2 void sums_x32(const __m256i* t, __m128i* o, size_t c, size_t k, size_t cn, const Divisor& div) {
+        Divisor dv = div;
+        dv.ties = Ties;
+        // The 16 results (at most 255) of lo and hi pack to dwords [lo 0-3, hi 0-3, 0, 0,
+        // lo 4-7, hi 4-7, 0, 0]: `order` puts rows 0-15 in the low 16 bytes.
         const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         __m256i lo = _mm256_set1_epi32(dv.D / 2), hi = lo;
         for (size_t p = 0; p < k; ++p) {
             lo = _mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(t[p * cn])));
             hi = _mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(t[p * cn], 1)));
         }
-        // Column sums up to 255 * 128 differ by less than 2^15: one 16-bit difference, widened.
-        const bool narrow = jb_.y.k <= 128;
         for (size_t j = 0;; ++j) {
             const __m256i q = _mm256_packus_epi16(_mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv)), _mm256_setzero_si256());
             o[j * cn] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(q, order));
             if (j + 1 == c) break;
             const __m256i in = t[(j + k) * cn], gone = t[j * cn];
-            if (narrow) {
+            if (Narrow) {
                 const __m256i d = _mm256_sub_epi16(in, gone);
                 lo = _mm256_add_epi32(lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(d)));
                 hi = _mm256_add_epi32(hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(d, 1)));
