@@ -89,7 +89,7 @@ struct Job {
     int divisor = 1;  // avg: kx * ky
     bool half_even = true;
     int border = -1;      // cv::BORDER_* of the filled padding, -1 without
-    bool stream = false;  // a large result: stores bypass the caches
+    bool stream = false;  // a large result: row mode's stores bypass the caches
 };
 
 // Row mode (shifted loads along the row) up to this window width; beyond it tiles for avg,
@@ -273,16 +273,6 @@ void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) 
         for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
 }
 
-// Rows of a large result go out with non-temporal stores: a 4K result would otherwise
-// evict the source from the cache and be read before it is written.
-IMGPOOL_SL_AVX2 void put_row(u8* d, const u8* s, size_t n, bool stream) {
-    if (!stream) return (void)std::memcpy(d, s, n);
-    size_t i = 0;
-    for (; i < n && (reinterpret_cast<std::uintptr_t>(d + i) & 31); ++i) d[i] = s[i];
-    for (; i + 32 <= n; i += 32) _mm256_stream_si256(reinterpret_cast<__m256i*>(d + i), ld(s + i));
-    for (; i < n; ++i) d[i] = s[i];
-}
-
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     size_t i = 0;
@@ -435,8 +425,9 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
 
 // ---------------------------------------------------------------- along x, row mode
 
-// Results go out with non-temporal stores for large results (`stream`), where the row
-// starts 32-byte aligned (then every vector of it is).
+// Row mode's results go out with non-temporal stores for large results (`stream`), where
+// the row starts 32-byte aligned (then every vector of it is): a 4K result would otherwise
+// evict the source from the cache and be read before it is written.
 template <bool NT>
 IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
     if (NT) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
@@ -599,7 +590,7 @@ struct alignas(16) Lane16 {
 };
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
-// the staging rows that large results stream out of.
+// the staging rows for the tiles' rows past the result's end.
 struct Base {
     const Job& jb_;
     const size_t cn_;
@@ -613,15 +604,11 @@ struct Base {
           stride_(round_up(vlen_, 32) + 64), ostride_(round_up(size_t(jb.x.out) * cn_, 32) + 64),
           ident_(real_ + 64, identity), margins_(x_margins(jb)) {}
 
-    // Where band row r's results go: the result, or staging rows when streaming (and for
-    // the rows past the result's end).
+    // Where band row r's results go: the result, or for the rows past its end a staging
+    // row. Tiles store 16 rows 32 bytes at a time: non-temporal stores (directly, or from
+    // staging rows as before) measured no faster than plain ones, and staging cost a copy.
     u8* out_row(int b, int r, int rows) {
-        return r < rows && !jb_.stream ? jb_.dst->ptr<u8>(b + r) : stage_.data() + size_t(r) * ostride_;
-    }
-    IMGPOOL_SL_AVX2 void publish(int b, int rows) {
-        if (jb_.stream)
-            for (int r = 0; r < rows; ++r)
-                put_row(jb_.dst->ptr<u8>(b + r), stage_.data() + size_t(r) * ostride_, size_t(jb_.x.out) * cn_, true);
+        return r < rows ? jb_.dst->ptr<u8>(b + r) : stage_.data() + size_t(r) * ostride_;
     }
 };
 
@@ -715,7 +702,6 @@ public:
             }
             if (!tiles_) continue;
             band_x(b, rows);
-            publish(b, rows);
         }
         _mm_sfence();
     }
