@@ -288,11 +288,13 @@ IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n) {
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
-// d = op of the C rows r (C 1 to 4, a constant: no loads beyond C per vector).
+// d = op of the C rows r (C 1 to 4, a constant: no loads beyond C per vector). r[C], the
+// next row to come in, is prefetched: the hardware's prefetch alone left it to L3's latency.
 template <bool Max, int C>
 IMGPOOL_SL_AVX2 void op_rows_c(u8* d, const u8* const* r, size_t n) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
+        _mm_prefetch(reinterpret_cast<const char*>(r[C]) + i, _MM_HINT_T0);
         __m256i m = ld(r[0] + i);
         for (int t = 1; t < C; ++t) m = vop<Max>(m, ld(r[t] + i));
         st(d + i, m);
@@ -369,7 +371,9 @@ struct HerkY {
         if (j - B == k - 1) return op2<Max>(out, pre, r, n);
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
         size_t i = 0;
+        const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
         for (; i + 32 <= n; i += 32) {  // P = op(pre, r) in place when pre is P
+            _mm_prefetch(ahead + i, _MM_HINT_T0);
             const __m256i p = vop<Max>(ld(pre + i), ld(r + i));
             st(P + i, p);
             st(out + i, vop<Max>(ld(s + i), p));
@@ -393,8 +397,8 @@ struct MaxMinY {
 
     IMGPOOL_SL_AVX2 void row(i64 wy, u8* out, bool first) {
         if (k > 4) return first ? herk.first(wy, out) : herk.next(out);
-        const u8* r[4] = {rows(wy), nullptr, nullptr, nullptr};
-        for (int t = 1; t < k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
+        const u8* r[5] = {rows(wy), nullptr, nullptr, nullptr, nullptr};
+        for (int t = 1; t <= k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
         op_rows<Max>(out, r, k, n);
     }
 };
@@ -415,8 +419,10 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
     const i64 in = w + k - 1, gone = w - 1;
     const u8* a = rows(in);    // the identity row (zeros) outside the source
     const u8* b = rows(gone);
+    const char* ahead = reinterpret_cast<const char*>(rows(in + 1));
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
+        _mm_prefetch(ahead + i, _MM_HINT_T0);
         const __m256i d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(ld16(a + i)), _mm256_cvtepu8_epi16(ld16(b + i)));
         st(out + i, _mm256_add_epi16(ld(prev + i), d));
     }
