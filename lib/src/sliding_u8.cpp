@@ -280,11 +280,14 @@ IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     for (; i < n; ++i) d[i] = sop<Max>(d[i], s[i]);
 }
 
-// d = op(a, b).
+// d = op(a, b), prefetching the row the caller reads next (`ahead`).
 template <bool Max>
-IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n) {
+IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ahead) {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    for (; i + 32 <= n; i += 32) {
+        _mm_prefetch(reinterpret_cast<const char*>(ahead) + i, _MM_HINT_T0);
+        st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    }
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
@@ -339,7 +342,7 @@ struct HerkY {
         const u8* next = rows(b + k - 1);
         for (i64 i = k - 2; i >= from; --i) {
             u8* d = S + size_t(i) * n;
-            op2<Max>(d, rows(b + i), next, n);
+            op2<Max>(d, rows(b + i), next, n, rows(b + i - 1));  // rows read k rows ago: L2 or L3
             next = d;
         }
     }
@@ -349,13 +352,13 @@ struct HerkY {
         const i64 B = floor_div(j, k) * k;
         pre = rows(B);
         if (j > B) {
-            op2<Max>(P, pre, rows(B + 1), n);
+            op2<Max>(P, pre, rows(B + 1), n, rows(B + 2));
             for (i64 r = B + 2; r <= j; ++r) op_into<Max>(P, rows(r), n);
             pre = P;
         }
         if (w == B) return (void)std::memcpy(out, pre, n);
         suffixes(B - k, w - (B - k));
-        op2<Max>(out, s_row(w - (B - k)), pre, n);
+        op2<Max>(out, s_row(w - (B - k)), pre, n, rows(j + 1));
     }
 
     IMGPOOL_SL_AVX2 void next(u8* out) {
@@ -365,10 +368,10 @@ struct HerkY {
         if (j == B) {  // a new block: the last one is complete
             suffixes(B - k, 1);
             pre = r;
-            return op2<Max>(out, s_row(1), pre, n);
+            return op2<Max>(out, s_row(1), pre, n, rows(j + 1));
         }
         // The window is this block: its prefix alone, which the next block does not need.
-        if (j - B == k - 1) return op2<Max>(out, pre, r, n);
+        if (j - B == k - 1) return op2<Max>(out, pre, r, n, rows(j + 1));
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
         size_t i = 0;
         const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
@@ -420,9 +423,11 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
     const u8* a = rows(in);    // the identity row (zeros) outside the source
     const u8* b = rows(gone);
     const char* ahead = reinterpret_cast<const char*>(rows(in + 1));
+    const char* behind = reinterpret_cast<const char*>(rows(gone + 1));  // read k rows ago: L2 or L3
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         _mm_prefetch(ahead + i, _MM_HINT_T0);
+        _mm_prefetch(behind + i, _MM_HINT_T0);
         const __m256i d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(ld16(a + i)), _mm256_cvtepu8_epi16(ld16(b + i)));
         st(out + i, _mm256_add_epi16(ld(prev + i), d));
     }
