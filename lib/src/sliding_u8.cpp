@@ -44,6 +44,7 @@ using i64 = std::int64_t;
 
 #define IMGPOOL_SL_AVX2 __attribute__((target("avx2")))
 #define IMGPOOL_SL_INLINE __attribute__((target("avx2"), always_inline)) inline
+#define IMGPOOL_SL_LAMBDA __attribute__((target("avx2"), always_inline))
 
 // One axis of sliding windows: output o takes the virtual cells o*s .. o*s+k-1, virtual cell i
 // being source cell v0 + i (v0 = -padding before). Virtual cells [lo, hi) are source cells,
@@ -206,6 +207,13 @@ struct Divisor {
     }
 };
 
+// div16n with the method a template constant (Mode: 0 D == 1, 1 one multiply, 2 Granlund
+// & Montgomery, 3 the same with ties), for loops the compiler does not unswitch.
+template <int Mode>
+IMGPOOL_SL_INLINE __m256i div16m(__m256i N, const Divisor& dv);
+
+inline int div16_mode(const Divisor& dv) { return dv.D == 1 ? 0 : dv.one_mul ? 1 : dv.ties ? 3 : 2; }
+
 IMGPOOL_SL_INLINE __m256i div16n(__m256i N, const Divisor& dv) {
     if (dv.D == 1) return N;
     if (dv.one_mul) return _mm256_srl_epi16(_mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul1))), _mm_cvtsi32_si128(dv.shift1));
@@ -217,6 +225,15 @@ IMGPOOL_SL_INLINE __m256i div16n(__m256i N, const Divisor& dv) {
         q = _mm256_sub_epi16(q, _mm256_and_si256(tie, _mm256_and_si256(q, _mm256_set1_epi16(1))));
     }
     return q;
+}
+
+template <int Mode>
+IMGPOOL_SL_INLINE __m256i div16m(__m256i N, const Divisor& div) {
+    Divisor dv = div;
+    dv.D = Mode == 0 ? 1 : std::max(dv.D, 2);
+    dv.one_mul = Mode == 1;
+    dv.ties = Mode == 3;
+    return div16n(N, dv);
 }
 
 IMGPOOL_SL_INLINE __m256i div32n(__m256i N, const Divisor& dv) {
@@ -734,15 +751,11 @@ private:
         const size_t cn = cn_;
         const Divisor dv = div_;  // a local copy: the stores below cannot change it, so no reloads
         if (dv.D <= 256) {
-            __m256i a = _mm256_set1_epi16(short(dv.bias16));
-            for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
-            for (size_t j = 0;; ++j) {
-                const __m256i q = div16n(a, dv);
-                o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q, q), 0x08));
-                if (j + 1 == c) break;
-                a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
+            switch (div16_mode(dv)) {
+            case 1: return sums_x16<1>(t, o, c, k, cn, dv);
+            case 2: return sums_x16<2>(t, o, c, k, cn, dv);
+            default: return sums_x16<3>(t, o, c, k, cn, dv);  // D > 4 here: mode 0 never
             }
-            return;
         }
         // Column sums up to 255 * 128 differ by less than 2^15: one 16-bit difference, widened.
         const bool narrow = jb_.y.k <= 128;
@@ -752,34 +765,70 @@ private:
         sums_x32<false, false>(t, o, c, k, cn, dv);
     }
 
+    // sums_x in 16 bits, the division's method out of the loop.
+    template <int Mode>
+    static IMGPOOL_SL_AVX2 void sums_x16(const __m256i* t, __m128i* o, size_t c, size_t k, size_t cn, const Divisor& dv) {
+        __m256i a = _mm256_set1_epi16(short(dv.bias16));
+        for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
+        // Two columns per step: their results pack together ([q0 0-7, q1 0-7 | q0 8-15,
+        // q1 8-15], reordered by qwords to [q0 | q1]).
+        for (size_t j = 0;; j += 2) {
+            const __m256i q0 = div16m<Mode>(a, dv);
+            if (j + 1 == c) {
+                o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q0, q0), 0x08));
+                break;
+            }
+            a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
+            const __m256i q1 = div16m<Mode>(a, dv);
+            const __m256i both = _mm256_permute4x64_epi64(_mm256_packus_epi16(q0, q1), 0xD8);
+            o[j * cn] = _mm256_castsi256_si128(both);
+            o[(j + 1) * cn] = _mm256_extracti128_si256(both, 1);
+            if (j + 2 == c) break;
+            a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + 1 + k) * cn], t[(j + 1) * cn]));
+        }
+    }
+
     // sums_x in 32 bits (rows 0-7 in lo, 8-15 in hi), the cases' tests out of the loop.
     template <bool Narrow, bool Ties>
     static IMGPOOL_SL_AVX2 void sums_x32(const __m256i* t, __m128i* o, size_t c, size_t k, size_t cn, const Divisor& div) {
         Divisor dv = div;
         dv.ties = Ties;
-        // The 16 results (at most 255) of lo and hi pack to dwords [lo 0-3, hi 0-3, 0, 0,
-        // lo 4-7, hi 4-7, 0, 0]: `order` puts rows 0-15 in the low 16 bytes.
+        // The 16 results (at most 255) of lo and hi for columns j and j+1 pack to dwords
+        // [lo 0-3, hi 0-3, lo' 0-3, hi' 0-3 | lo 4-7, hi 4-7, lo' 4-7, hi' 4-7]: `order`
+        // puts column j's rows 0-15 in the low 16 bytes, j+1's in the high.
         const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         __m256i lo = _mm256_set1_epi32(dv.D / 2), hi = lo;
         for (size_t p = 0; p < k; ++p) {
             lo = _mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(t[p * cn])));
             hi = _mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(t[p * cn], 1)));
         }
-        for (size_t j = 0;; ++j) {
-            const __m256i q = _mm256_packus_epi16(_mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv)), _mm256_setzero_si256());
-            o[j * cn] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(q, order));
-            if (j + 1 == c) break;
+        auto slide = [&](size_t j) IMGPOOL_SL_LAMBDA {  // from column j's window to j+1's
             const __m256i in = t[(j + k) * cn], gone = t[j * cn];
             if (Narrow) {
                 const __m256i d = _mm256_sub_epi16(in, gone);
                 lo = _mm256_add_epi32(lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(d)));
                 hi = _mm256_add_epi32(hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(d, 1)));
-                continue;
+                return;
             }
             lo = _mm256_sub_epi32(_mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(in))),
                                   _mm256_cvtepu16_epi32(_mm256_castsi256_si128(gone)));
             hi = _mm256_sub_epi32(_mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(in, 1))),
                                   _mm256_cvtepu16_epi32(_mm256_extracti128_si256(gone, 1)));
+        };
+        // Two columns per step: packed together, `order` gives [column j | column j+1].
+        for (size_t j = 0;; j += 2) {
+            const __m256i q0 = _mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv));
+            if (j + 1 == c) {
+                o[j * cn] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(q0, q0), order));
+                break;
+            }
+            slide(j);
+            const __m256i q1 = _mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv));
+            const __m256i both = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(q0, q1), order);
+            o[j * cn] = _mm256_castsi256_si128(both);
+            o[(j + 1) * cn] = _mm256_extracti128_si256(both, 1);
+            if (j + 2 == c) break;
+            slide(j + 1);
         }
     }
 
