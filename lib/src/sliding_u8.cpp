@@ -8,7 +8,8 @@
 // (running sums, constant cost in k), then transposed back. Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row; transposed tiles measured slower for them).
+// row; transposed tiles measured slower for them). The y pass prefetches the source rows it
+// reads next: the hardware prefetcher alone left each row's first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
