@@ -571,8 +571,9 @@ TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the re
 }
 
 // ---- The stride-1 8-bit engine (lib/src/sliding_u8.cpp): max, min and avg, exactly as the
-// generic engine, through both of its x methods (shifted loads up to 16 / 4 taps; tiles for
-// wider averages), both y methods (direct up to 4 rows, van Herk beyond), 16- and 32-bit sums,
+// generic engine, through each of its x methods (max/min: shifted loads up to 6 taps, windows
+// of 4, 16, 64 beyond; avg: shifted loads up to 4 taps, tiles beyond), both y methods (direct
+// up to 4 rows, van Herk beyond), 16- and 32-bit sums, both divisions,
 // clipped windows, images narrower than the window, tails and regions of larger images.
 namespace {
 

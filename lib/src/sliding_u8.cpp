@@ -94,8 +94,8 @@ struct Job {
     bool stream = false;  // a large result: row mode's stores bypass the caches
 };
 
-// Row mode (shifted loads along the row) up to this window width; beyond it tiles for avg,
-// the separable engine for max/min.
+// Avg: row mode (shifted loads along the row) up to kRowModeAvg taps, tiles beyond. Strides
+// beyond 1 (row mode only): max/min up to kRowModeMax taps, the separable engine beyond.
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 // Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
 constexpr int kDirectMax = 6;
