@@ -571,8 +571,9 @@ TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the re
 }
 
 // ---- The stride-1 8-bit engine (lib/src/sliding_u8.cpp): max, min and avg, exactly as the
-// generic engine, through both of its x methods (shifted loads up to 16 / 4 taps; tiles for
-// wider averages), both y methods (direct up to 4 rows, van Herk beyond), 16- and 32-bit sums,
+// generic engine, through each of its x methods (max/min: shifted loads up to 6 taps, windows
+// of 4, 16, 64 beyond; avg: shifted loads up to 4 taps, tiles beyond), both y methods (direct
+// up to 4 rows, van Herk beyond), 16- and 32-bit sums, both divisions,
 // clipped windows, images narrower than the window, tails and regions of larger images.
 namespace {
 
@@ -598,6 +599,9 @@ cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
     if (rng() % 4 == 0) m.setTo(cv::Scalar::all(255), m > 200);
     return m;
 }
+
+// Padding for a window of k: anywhere from none to k - 1 cells.
+int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
 
 }  // namespace
 
@@ -631,9 +635,9 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
         INFO(sep_describe(p, src));
         cv::Mat out;
         if (!detail::pool_sliding_u8(src, p, out)) {
-            // Only averages whose windows have different divisors, max/min wider than 16,
-            // and strides beyond 1 with windows wider than the row mode's, are left to others.
-            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1 || p.window.w > 16));
+            // Only averages whose windows have different divisors, and strides beyond 1 with
+            // windows wider than the row mode's, are left to others.
+            CHECK((p.type == PoolType::avg || p.stride.w > 1 || p.stride.h > 1));
             continue;
         }
         sliding_check(src, p);
@@ -663,17 +667,81 @@ TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and c
                     }
                     const cv::Mat src = u8_image(rng, size, cn);
                     INFO(sep_describe(p, src));
-                    if (t != PoolType::avg && w.w > 16) CHECK_FALSE(sliding_takes(src, p));  // separable's
-                    else sliding_check(src, p);
+                    sliding_check(src, p);
                 }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 64 at every width and channel count") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(47);
+    // Widths on both sides of the direct loads' limit and of each power of 4 (one to three
+    // passes, the last joining 2 to 4 windows), rows not a multiple of 32 bytes, 1 to 5
+    // channels, images narrower than the window (ignored or filled padding).
+    for (int k : {6, 7, 8, 15, 16, 17, 31, 48, 63, 64, 65, 200})
+        for (int cn : {1, 2, 3, 4, 5})
+            for (PoolType t : {PoolType::max, PoolType::min}) {
+                PoolParams p;
+                p.type = t;
+                p.window = {k, int(1 + rng() % 6)};
+                p.stride = {1, 1};
+                const int width = int(1 + rng() % 90);
+                if (width < k || rng() % 2) {
+                    p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
+                    p.border = Border(rng() % 3);  // ignore, zero, replicate
+                }
+                // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
+                const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;
+                }
+                INFO(sep_describe(p, src));
+                sliding_check(src, p);
+            }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(48);
+    // Rows on both sides of 32-byte multiples (the loop's vectors, then each pass's tail),
+    // 1 to 5 channels, 1 to 4 rows and more (the last row has no next row to overlap),
+    // every padding and border.
+    for (int k : {2, 3})
+        for (int cn : {1, 2, 3, 4, 5})
+            for (int trial = 0; trial < 12; ++trial) {
+                PoolParams p;
+                p.type = trial % 2 ? PoolType::max : PoolType::min;
+                p.window = {k, k};
+                p.stride = {1, 1};
+                switch (trial % 4) {
+                case 0: break;
+                case 1: p.padding = Padding::tf_same(); break;
+                default:
+                    p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
+                    p.border = Border(rng() % 4);
+                    p.ceil_mode = rng() % 2;
+                }
+                const int width = std::max(1, (32 * int(1 + rng() % 3) + int(rng() % 5) - 2) / cn);
+                const int height = trial < 4 ? 1 + trial : int(2 + rng() % 40);
+                const cv::Mat src = u8_image(rng, {width * cn, height}, 1).reshape(cn);
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;
+                }
+                INFO(sep_describe(p, src));
+                sliding_check(src, p);
+            }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(43);
-    // 16-bit division up to 256 cells, float beyond; ties with values 0..3 and 255.
+    // 16-bit division up to 256 cells, float beyond (from one 16-bit difference up to 128
+    // rows, two 32-bit ones beyond); ties with values 0..3 and 255.
     for (Extent w : {Extent{2, 1}, Extent{2, 2}, Extent{4, 4}, Extent{16, 16}, Extent{15, 17}, Extent{17, 16},
-                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}})
+                     Extent{64, 64}, Extent{100, 100}, Extent{6, 2}, Extent{1, 257}, Extent{2, 130}, Extent{5, 129}})
         for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
             const PoolParams p = avg_stride1(w, r);
             cv::Mat src(w.h + 40, w.w + 70, CV_8UC(1 + int(rng() % 3)));
@@ -682,6 +750,40 @@ TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor clas
             if (rng() % 2) src.setTo(cv::Scalar::all(255), src > 2);
             INFO(sep_describe(p, src));
             sliding_check(src, p);
+        }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    // Cells i / D along a line: the window at w sums to exactly w, so the line's windows
+    // take every sum 0 .. 255 D once; each must be w / D rounded by the rule (the
+    // one-multiply division is chosen only where it is exact: Divisor). Along y (D rows,
+    // row mode) and along x (D columns, tiles); a few divisors of the float path too.
+    std::vector<int> divisors;
+    for (int d = 1; d <= 256; ++d) divisors.push_back(d);
+    for (int d : {257, 300, 999, 1024, 4097, 13000}) divisors.push_back(d);
+    for (int D : divisors)
+        for (bool along_x : {false, true}) {
+            if (!along_x && D > 256) continue;  // 16-bit sums along y: at most 257 rows
+            cv::Mat line(1, 256 * D, CV_8UC1);
+            for (int i = 0; i < line.cols; ++i) line.at<std::uint8_t>(0, i) = std::uint8_t(i / D);
+            if (!along_x) line = line.reshape(1, line.cols);
+            for (Rounding r : {Rounding::half_even, Rounding::half_up}) {
+                PoolParams p = avg_stride1(along_x ? Extent{D, 1} : Extent{1, D}, r);
+                cv::Mat out;
+                REQUIRE(detail::pool_sliding_u8(line, p, out));
+                REQUIRE(out.total() == size_t(255 * D + 1));
+                int wrong = 0;
+                for (int w = 0; w <= 255 * D; ++w) {
+                    const double exact = double(w) / D;  // halves are exact in double
+                    const double want = r == Rounding::half_even ? std::nearbyint(exact) : std::floor(exact + 0.5);
+                    wrong += out.ptr<std::uint8_t>()[w] != std::uint8_t(want);
+                }
+                const std::string what = "D " + std::to_string(D) + (along_x ? " along x" : " along y") +
+                                         (r == Rounding::half_even ? ", half even" : ", half up");
+                INFO(what);
+                CHECK(wrong == 0);
+            }
         }
 }
 
@@ -695,7 +797,6 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
     for (int k : {3, 16, 17, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
-            if (k > 16 && t != PoolType::avg) continue;  // the separable engine's
             PoolParams p;
             p.type = t;
             p.window = {k, k};

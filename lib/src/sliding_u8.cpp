@@ -5,9 +5,11 @@
 // max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running sum
 // is a serial chain per row, so for averages over wide windows rows are taken 16 at a time
 // and transposed in tiles: each SIMD lane is then a row, the x pass is the y pass again
-// (running sums, constant cost in k), then transposed back. Narrow windows (max/min up to
-// 16 taps, avg up to 4) take their shifted loads along the row instead; wider max/min are
-// left to the separable engine, which measured faster than tiles for them.
+// (running sums, constant cost in k), then transposed back. Narrow averages (up to 4 taps)
+// take their shifted loads along the row instead; so do max/min at every width: k loads up
+// to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
+// row; transposed tiles measured slower for them). The y pass prefetches the source rows it
+// reads next: the hardware prefetcher alone left each row's first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
@@ -43,6 +45,7 @@ using i64 = std::int64_t;
 
 #define IMGPOOL_SL_AVX2 __attribute__((target("avx2")))
 #define IMGPOOL_SL_INLINE __attribute__((target("avx2"), always_inline)) inline
+#define IMGPOOL_SL_LAMBDA __attribute__((target("avx2"), always_inline))
 
 // One axis of sliding windows: output o takes the virtual cells o*s .. o*s+k-1, virtual cell i
 // being source cell v0 + i (v0 = -padding before). Virtual cells [lo, hi) are source cells,
@@ -88,12 +91,14 @@ struct Job {
     int divisor = 1;  // avg: kx * ky
     bool half_even = true;
     int border = -1;      // cv::BORDER_* of the filled padding, -1 without
-    bool stream = false;  // a large result: stores bypass the caches
+    bool stream = false;  // a large result: row mode's stores bypass the caches
 };
 
-// Row mode (shifted loads along the row) up to this window width; beyond it tiles for avg,
-// the separable engine for max/min.
+// Avg: row mode (shifted loads along the row) up to kRowModeAvg taps, tiles beyond. Strides
+// beyond 1 (row mode only): max/min up to kRowModeMax taps, the separable engine beyond.
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
+// Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
+constexpr int kDirectMax = 6;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -161,16 +166,21 @@ IMGPOOL_SL_INLINE __m256i pack32(__m256i lo, __m256i hi) {
 }
 
 // ---------------------------------------------------------------- exact division
-// round_div(a, D) for the sums a of windows of D cells. D <= 256: a + D/2 < 2^16, and
-// floor(N/D) = (N*m) >> (16+l) with l = ceil(log2 D), m = floor(2^(16+l)/D) + 1 (Granlund
-// & Montgomery), computed as in divide_row16 (separable_kernels.hpp). Larger D (up to
-// 13107): trunc(N * c) in float, c = 1/D rounded up, exact while 1.25 (q+1) D < 2^22.
+// round_div(a, D) for the sums a of windows of D cells, as floor(N/D) of N = a + D/2.
+// D <= 256: N < 2^16, and floor(N/D) = (N*m) >> (16+l) with l = ceil(log2 D),
+// m = floor(2^(16+l)/D) + 1 (Granlund & Montgomery), computed as in divide_row16
+// (separable_kernels.hpp); where it is exact for every N up to 255 D + D/2, one multiply
+// instead: m1 = ceil(2^(16+s)/D) < 2^16, whose excess e = m1 D - 2^(16+s) leaves every
+// floor unchanged while N e < 2^(16+s) (N/D gains less than 1/D). Larger D (up to 13107):
+// trunc(N * c) in float, c = 1/D rounded up, exact while 1.25 (q+1) D < 2^22.
 // Ties (half_even, even D): N == q*D, and q odd, goes back to q-1.
+// The vector forms take N (callers add D/2 once, into their running sums).
 struct Divisor {
     int D = 1;
     bool ties = false;
-    u16 bias16 = 0, mul16 = 0;
-    int shift16 = 0;
+    bool one_mul = false;
+    u16 bias16 = 0, mul16 = 0, mul1 = 0;
+    int shift16 = 0, shift1 = 0;
     float c = 1;
 
     Divisor(int d, bool half_even) : D(d), ties(half_even && d % 2 == 0) {
@@ -179,6 +189,14 @@ struct Divisor {
             while ((1 << l) < D) ++l;
             mul16 = u16(std::uint32_t((std::uint64_t(1) << (16 + l)) / std::uint64_t(D) + 1) - 0x10000u);
             shift16 = l - 1;
+            const int s = l - 1;  // floor(log2 D), or for D = 2^l one less: m1 = 2^15, exact
+            const std::uint64_t p = std::uint64_t(1) << (16 + s), m = (p + std::uint64_t(D) - 1) / std::uint64_t(D);
+            const std::uint64_t nmax = 255u * std::uint64_t(D) + std::uint64_t(D / 2);
+            if (m < 0x10000u && nmax * (m * std::uint64_t(D) - p) < p && !ties) {
+                one_mul = true;
+                mul1 = u16(m);
+                shift1 = s;
+            }
         }
         bias16 = u16(D / 2);
         c = std::nextafter(1.0f / float(D), 2.0f);
@@ -190,9 +208,16 @@ struct Divisor {
     }
 };
 
-IMGPOOL_SL_INLINE __m256i div16(__m256i a, const Divisor& dv) {
-    if (dv.D == 1) return a;
-    const __m256i N = _mm256_add_epi16(a, _mm256_set1_epi16(short(dv.bias16)));
+// div16n with the method a template constant (Mode: 0 D == 1, 1 one multiply, 2 Granlund
+// & Montgomery, 3 the same with ties), for loops the compiler does not unswitch.
+template <int Mode>
+IMGPOOL_SL_INLINE __m256i div16m(__m256i N, const Divisor& dv);
+
+inline int div16_mode(const Divisor& dv) { return dv.D == 1 ? 0 : dv.one_mul ? 1 : dv.ties ? 3 : 2; }
+
+IMGPOOL_SL_INLINE __m256i div16n(__m256i N, const Divisor& dv) {
+    if (dv.D == 1) return N;
+    if (dv.one_mul) return _mm256_srl_epi16(_mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul1))), _mm_cvtsi32_si128(dv.shift1));
     const __m256i t = _mm256_mulhi_epu16(N, _mm256_set1_epi16(short(dv.mul16)));
     __m256i q = _mm256_srl_epi16(_mm256_add_epi16(_mm256_srli_epi16(_mm256_sub_epi16(N, t), 1), t),
                                  _mm_cvtsi32_si128(dv.shift16));
@@ -203,8 +228,16 @@ IMGPOOL_SL_INLINE __m256i div16(__m256i a, const Divisor& dv) {
     return q;
 }
 
-IMGPOOL_SL_INLINE __m256i div32(__m256i a, const Divisor& dv) {
-    const __m256i N = _mm256_add_epi32(a, _mm256_set1_epi32(dv.D / 2));
+template <int Mode>
+IMGPOOL_SL_INLINE __m256i div16m(__m256i N, const Divisor& div) {
+    Divisor dv = div;
+    dv.D = Mode == 0 ? 1 : std::max(dv.D, 2);
+    dv.one_mul = Mode == 1;
+    dv.ties = Mode == 3;
+    return div16n(N, dv);
+}
+
+IMGPOOL_SL_INLINE __m256i div32n(__m256i N, const Divisor& dv) {
     __m256i q = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(N), _mm256_set1_ps(dv.c)));
     if (dv.ties) {
         const __m256i tie = _mm256_cmpeq_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(dv.D)), N);
@@ -258,16 +291,6 @@ void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) 
         for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
 }
 
-// Rows of a large result go out with non-temporal stores: a 4K result would otherwise
-// evict the source from the cache and be read before it is written.
-IMGPOOL_SL_AVX2 void put_row(u8* d, const u8* s, size_t n, bool stream) {
-    if (!stream) return (void)std::memcpy(d, s, n);
-    size_t i = 0;
-    for (; i < n && (reinterpret_cast<std::uintptr_t>(d + i) & 31); ++i) d[i] = s[i];
-    for (; i + 32 <= n; i += 32) _mm256_stream_si256(reinterpret_cast<__m256i*>(d + i), ld(s + i));
-    for (; i < n; ++i) d[i] = s[i];
-}
-
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     size_t i = 0;
@@ -275,55 +298,85 @@ IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     for (; i < n; ++i) d[i] = sop<Max>(d[i], s[i]);
 }
 
-// d = op(a, b).
+// d = op(a, b), prefetching the row the caller reads next (`ahead`).
 template <bool Max>
-IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n) {
+IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ahead) {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    for (; i + 32 <= n; i += 32) {
+        _mm_prefetch(reinterpret_cast<const char*>(ahead) + i, _MM_HINT_T0);
+        st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    }
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
-// d = op of the `count` rows r (count 1 to 4).
+// d = op of the C rows r (C 1 to 4, a constant: no loads beyond C per vector). r[C], the
+// next row to come in, is prefetched: the hardware's prefetch alone left it to L3's latency.
+template <bool Max, int C>
+IMGPOOL_SL_AVX2 void op_rows_c(u8* d, const u8* const* r, size_t n) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        _mm_prefetch(reinterpret_cast<const char*>(r[C]) + i, _MM_HINT_T0);
+        __m256i m = ld(r[0] + i);
+        for (int t = 1; t < C; ++t) m = vop<Max>(m, ld(r[t] + i));
+        st(d + i, m);
+    }
+    for (; i < n; ++i) {
+        u8 m = r[0][i];
+        for (int t = 1; t < C; ++t) m = sop<Max>(m, r[t][i]);
+        d[i] = m;
+    }
+}
+
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_rows(u8* d, const u8* const* r, int count, size_t n) {
-    const u8* a = r[0];
-    const u8* b = r[count > 1 ? 1 : 0];
-    const u8* c = r[count > 2 ? 2 : 0];
-    const u8* e = r[count > 3 ? 3 : 0];  // repeats change nothing: max and min are idempotent
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        st(d + i, vop<Max>(vop<Max>(ld(a + i), ld(b + i)), vop<Max>(ld(c + i), ld(e + i))));
-    for (; i < n; ++i) d[i] = sop<Max>(sop<Max>(a[i], b[i]), sop<Max>(c[i], e[i]));
+    switch (count) {
+    case 1: return op_rows_c<Max, 1>(d, r, n);
+    case 2: return op_rows_c<Max, 2>(d, r, n);
+    case 3: return op_rows_c<Max, 3>(d, r, n);
+    default: return op_rows_c<Max, 4>(d, r, n);
+    }
 }
 
 // Van Herk / Gil-Werman along y, one output row per call: rows in blocks of k; a window is
-// the suffix of one block (S, computed when the block is complete) op the prefix of the
-// next (P, running).
+// the suffix of one block (computed when the block is complete) op the prefix of the next
+// (running). The last suffix and the first prefix of a block are its source rows
+// themselves, read in place rather than copied.
 template <bool Max>
 struct HerkY {
     Rows rows;
     int k = 1;
     size_t n = 0;
-    u8* P = nullptr;
-    u8* S = nullptr;  // k rows of n
+    u8* P = nullptr;  // the running prefix
+    u8* S = nullptr;  // suffixes 0 .. k-2 of the last complete block, k-1 rows of n
     i64 j = 0;        // last tap of the current window
+    i64 b0 = 0;       // first row of the last complete block
+    const u8* pre = nullptr;  // the prefix up to row j: P, or the block's first row
 
-    u8* s_row(i64 i) { return S + size_t(i) * n; }
+    const u8* s_row(i64 i) { return i == k - 1 ? rows(b0 + k - 1) : S + size_t(i) * n; }
 
-    // S for the block of rows [b0, b0+k), down to index `from`.
-    IMGPOOL_SL_AVX2 void suffixes(i64 b0, i64 from) {
-        std::memcpy(s_row(k - 1), rows(b0 + k - 1), n);
-        for (i64 i = k - 2; i >= from; --i) op2<Max>(s_row(i), rows(b0 + i), s_row(i + 1), n);
+    // The suffixes of the block of rows [b, b+k), down to index `from`.
+    IMGPOOL_SL_AVX2 void suffixes(i64 b, i64 from) {
+        b0 = b;
+        const u8* next = rows(b + k - 1);
+        for (i64 i = k - 2; i >= from; --i) {
+            u8* d = S + size_t(i) * n;
+            op2<Max>(d, rows(b + i), next, n, rows(b + i - 1));  // rows read k rows ago: L2 or L3
+            next = d;
+        }
     }
 
     IMGPOOL_SL_AVX2 void first(i64 w, u8* out) {
         j = w + k - 1;
         const i64 B = floor_div(j, k) * k;
-        std::memcpy(P, rows(B), n);
-        for (i64 r = B + 1; r <= j; ++r) op_into<Max>(P, rows(r), n);
-        if (w == B) return (void)std::memcpy(out, P, n);
+        pre = rows(B);
+        if (j > B) {
+            op2<Max>(P, pre, rows(B + 1), n, rows(B + 2));
+            for (i64 r = B + 2; r <= j; ++r) op_into<Max>(P, rows(r), n);
+            pre = P;
+        }
+        if (w == B) return (void)std::memcpy(out, pre, n);
         suffixes(B - k, w - (B - k));
-        op2<Max>(out, s_row(w - (B - k)), P, n);
+        op2<Max>(out, s_row(w - (B - k)), pre, n, rows(j + 1));
     }
 
     IMGPOOL_SL_AVX2 void next(u8* out) {
@@ -332,24 +385,25 @@ struct HerkY {
         const u8* r = rows(j);
         if (j == B) {  // a new block: the last one is complete
             suffixes(B - k, 1);
-            std::memcpy(P, r, n);
-            return op2<Max>(out, s_row(1), P, n);
+            pre = r;
+            return op2<Max>(out, s_row(1), pre, n, rows(j + 1));
         }
-        if (j - B == k - 1) {  // the window is this block: the prefix alone
-            op_into<Max>(P, r, n);
-            return (void)std::memcpy(out, P, n);
-        }
+        // The window is this block: its prefix alone, which the next block does not need.
+        if (j - B == k - 1) return op2<Max>(out, pre, r, n, rows(j + 1));
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
         size_t i = 0;
-        for (; i + 32 <= n; i += 32) {
-            const __m256i p = vop<Max>(ld(P + i), ld(r + i));
+        const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
+        for (; i + 32 <= n; i += 32) {  // P = op(pre, r) in place when pre is P
+            _mm_prefetch(ahead + i, _MM_HINT_T0);
+            const __m256i p = vop<Max>(ld(pre + i), ld(r + i));
             st(P + i, p);
             st(out + i, vop<Max>(ld(s + i), p));
         }
         for (; i < n; ++i) {
-            P[i] = sop<Max>(P[i], r[i]);
+            P[i] = sop<Max>(pre[i], r[i]);
             out[i] = sop<Max>(s[i], P[i]);
         }
+        pre = P;
     }
 };
 
@@ -364,8 +418,8 @@ struct MaxMinY {
 
     IMGPOOL_SL_AVX2 void row(i64 wy, u8* out, bool first) {
         if (k > 4) return first ? herk.first(wy, out) : herk.next(out);
-        const u8* r[4] = {rows(wy), nullptr, nullptr, nullptr};
-        for (int t = 1; t < k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
+        const u8* r[5] = {rows(wy), nullptr, nullptr, nullptr, nullptr};
+        for (int t = 1; t <= k; ++t) r[t] = rows(wy + t);  // identity rows change nothing
         op_rows<Max>(out, r, k, n);
     }
 };
@@ -386,8 +440,12 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
     const i64 in = w + k - 1, gone = w - 1;
     const u8* a = rows(in);    // the identity row (zeros) outside the source
     const u8* b = rows(gone);
+    const char* ahead = reinterpret_cast<const char*>(rows(in + 1));
+    const char* behind = reinterpret_cast<const char*>(rows(gone + 1));  // read k rows ago: L2 or L3
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
+        _mm_prefetch(ahead + i, _MM_HINT_T0);
+        _mm_prefetch(behind + i, _MM_HINT_T0);
         const __m256i d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(ld16(a + i)), _mm256_cvtepu8_epi16(ld16(b + i)));
         st(out + i, _mm256_add_epi16(ld(prev + i), d));
     }
@@ -396,39 +454,113 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
 
 // ---------------------------------------------------------------- along x, row mode
 
-template <bool Max>
-IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
+// Row mode's results go out with non-temporal stores for large results (`stream`), where
+// the row starts 32-byte aligned (then every vector of it is): a 4K result would otherwise
+// evict the source from the cache and be read before it is written.
+template <bool NT>
+IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
+    if (NT) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+    else st(p, v);
+}
+inline bool non_temporal(const u8* out, bool stream) { return stream && (reinterpret_cast<std::uintptr_t>(out) & 31) == 0; }
+
+// K taps as K shifted loads; K a constant, so that the taps' loop unrolls away.
+template <bool Max, int K, bool NT>
+IMGPOOL_SL_AVX2 void x_row_maxmin_k(const u8* v, u8* out, size_t n, size_t cn) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256i m = ld(v + i);
-        for (int t = 1; t < k; ++t) m = vop<Max>(m, ld(v + i + size_t(t) * cn));
-        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), m);
-        else st(out + i, m);
+        for (int t = 1; t < K; ++t) m = vop<Max>(m, ld(v + i + size_t(t) * cn));
+        put<NT>(out + i, m);
     }
     for (; i < n; ++i) {
         u8 m = v[i];
-        for (int t = 1; t < k; ++t) m = sop<Max>(m, v[i + size_t(t) * cn]);
+        for (int t = 1; t < K; ++t) m = sop<Max>(m, v[i + size_t(t) * cn]);
         out[i] = m;
     }
 }
 
-IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
+template <bool Max, bool NT>
+IMGPOOL_SL_AVX2 void x_row_maxmin_nt(const u8* v, u8* out, size_t n, size_t cn, int k) {
+    switch (k) {
+    case 1: return x_row_maxmin_k<Max, 1, NT>(v, out, n, cn);
+    case 2: return x_row_maxmin_k<Max, 2, NT>(v, out, n, cn);
+    case 3: return x_row_maxmin_k<Max, 3, NT>(v, out, n, cn);
+    case 4: return x_row_maxmin_k<Max, 4, NT>(v, out, n, cn);
+    case 5: return x_row_maxmin_k<Max, 5, NT>(v, out, n, cn);
+    default: return x_row_maxmin_k<Max, 6, NT>(v, out, n, cn);
+    }
+}
+
+// Up to kDirectMax taps.
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
+    if (non_temporal(out, stream)) return x_row_maxmin_nt<Max, true>(v, out, n, cn, k);
+    x_row_maxmin_nt<Max, false>(v, out, n, cn, k);
+}
+
+template <bool Max>
+IMGPOOL_SL_INLINE __m256i join4(const u8* p, size_t o1, size_t o2, size_t o3) {
+    return vop<Max>(vop<Max>(ld(p), ld(p + o1)), vop<Max>(ld(p + o2), ld(p + o3)));
+}
+
+// Wider windows: windows of 4, 16, 64... cells built in place in `a` (4 loads per vector
+// from an L1-resident row), the last pass joining up to 4 of them (max and min are
+// idempotent, so they may overlap): about log4(k) passes instead of k loads per output.
+// `v` and `a` are readable 64 bytes past the row's (n + (k-1)*cn) cells.
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const size_t K = size_t(k);
+    size_t w = 1;  // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
+    const u8* src = v;
+    for (; 4 * w <= K; w *= 4, src = a) {
+        const size_t d = w * cn, m = n + (K - 4 * w) * cn;
+        for (size_t i = 0; i < m; i += 32)  // the last vector's excess lands in the slack
+            st(a + i, vop<Max>(vop<Max>(ld(src + i), ld(src + i + d)), vop<Max>(ld(src + i + 2 * d), ld(src + i + 3 * d))));
+    }
+    const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
+    size_t i = 0;
+    if (non_temporal(out, stream))
+        for (; i + 32 <= n; i += 32) put<true>(out + i, join4<Max>(src + i, o1, o2, o3));
+    else
+        for (; i + 32 <= n; i += 32) put<false>(out + i, join4<Max>(src + i, o1, o2, o3));
+    for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
+}
+
+template <int K, bool NT>
+IMGPOOL_SL_AVX2 void x_row_avg_k(const u16* v, u8* out, size_t n, size_t cn, const Divisor& div) {
+    const Divisor dv = div;  // a local copy: the stores below cannot change it, so no reloads
+    const __m256i bias = _mm256_set1_epi16(short(dv.bias16));
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        __m256i a = ld(v + i), b = ld(v + i + 16);
-        for (int t = 1; t < k; ++t) {
+        __m256i a = _mm256_add_epi16(bias, ld(v + i)), b = _mm256_add_epi16(bias, ld(v + i + 16));
+        for (int t = 1; t < K; ++t) {
             a = _mm256_add_epi16(a, ld(v + i + size_t(t) * cn));
             b = _mm256_add_epi16(b, ld(v + i + 16 + size_t(t) * cn));
         }
-        const __m256i q = pack32(div16(a, dv), div16(b, dv));
-        if (stream && (reinterpret_cast<std::uintptr_t>(out + i) & 31) == 0) _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), q);
-        else st(out + i, q);
+        put<NT>(out + i, pack32(div16n(a, dv), div16n(b, dv)));
     }
     for (; i < n; ++i) {
         std::uint32_t a = 0;
-        for (int t = 0; t < k; ++t) a += v[i + size_t(t) * cn];
+        for (int t = 0; t < K; ++t) a += v[i + size_t(t) * cn];
         out[i] = dv.scalar(a);
     }
+}
+
+template <bool NT>
+IMGPOOL_SL_AVX2 void x_row_avg_nt(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv) {
+    switch (k) {
+    case 1: return x_row_avg_k<1, NT>(v, out, n, cn, dv);
+    case 2: return x_row_avg_k<2, NT>(v, out, n, cn, dv);
+    case 3: return x_row_avg_k<3, NT>(v, out, n, cn, dv);
+    default: return x_row_avg_k<4, NT>(v, out, n, cn, dv);
+    }
+}
+
+// Up to kRowModeAvg taps.
+IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
+    if (non_temporal(out, stream)) return x_row_avg_nt<true>(v, out, n, cn, k, dv);
+    x_row_avg_nt<false>(v, out, n, cn, k, dv);
 }
 
 // Every s-th pixel of a row of full-resolution results.
@@ -487,7 +619,7 @@ struct alignas(16) Lane16 {
 };
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
-// the staging rows that large results stream out of.
+// the staging rows for the tiles' rows past the result's end.
 struct Base {
     const Job& jb_;
     const size_t cn_;
@@ -501,15 +633,11 @@ struct Base {
           stride_(round_up(vlen_, 32) + 64), ostride_(round_up(size_t(jb.x.out) * cn_, 32) + 64),
           ident_(real_ + 64, identity), margins_(x_margins(jb)) {}
 
-    // Where band row r's results go: the result, or staging rows when streaming (and for
-    // the rows past the result's end).
+    // Where band row r's results go: the result, or for the rows past its end a staging
+    // row. Tiles store 16 rows 32 bytes at a time: non-temporal stores (directly, or from
+    // staging rows as before) measured no faster than plain ones, and staging cost a copy.
     u8* out_row(int b, int r, int rows) {
-        return r < rows && !jb_.stream ? jb_.dst->ptr<u8>(b + r) : stage_.data() + size_t(r) * ostride_;
-    }
-    IMGPOOL_SL_AVX2 void publish(int b, int rows) {
-        if (jb_.stream)
-            for (int r = 0; r < rows; ++r)
-                put_row(jb_.dst->ptr<u8>(b + r), stage_.data() + size_t(r) * ostride_, size_t(jb_.x.out) * cn_, true);
+        return r < rows ? jb_.dst->ptr<u8>(b + r) : stage_.data() + size_t(r) * ostride_;
     }
 };
 
@@ -526,35 +654,89 @@ public:
         if (y.k > 4) {
             p_.resize(real_ + 64);
             s_.resize(size_t(y.k) * real_ + 64);
-            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0};
+            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0, 0, nullptr};
         }
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
+        if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
     }
 
-    // Row mode only: wider windows are the separable engine's (measured faster than
-    // transposed tiles for max/min, whose x pass there is a few vectorised passes).
+    // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
+        if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && (y.k == 2 || y.k == 3))
+            return y.k == 2 ? run_fused<2>(oy0, oy1) : run_fused<3>(oy0, oy1);
         u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
         for (int oy = oy0; oy < oy1; ++oy) {
             ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
             fill_margins(band_.data(), margins_, cn_);
             u8* out = jb_.dst->ptr<u8>(oy);
             if (jb_.x.s == 1) {
-                x_row_maxmin<Max>(band_.data(), out, size_t(jb_.x.out) * cn_, cn_, jb_.x.k, jb_.stream);
+                x_row(out, size_t(jb_.x.out) * cn_, jb_.stream);
                 continue;
             }
-            x_row_maxmin<Max>(band_.data(), full_.data(), full_.size() - 64, cn_, jb_.x.k, false);
+            x_row(full_.data(), full_.size() - 64, false);
             subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
     }
 
+    // 2x2 and 3x3 (stride 1): the y pass of row oy+1 in the same loop as the x pass of row
+    // oy, so that the source's loads and the result's stores overlap (13% fewer cycles
+    // for 3x3 than one pass after the other).
+    template <int W>
+    IMGPOOL_SL_AVX2 void run_fused(int oy0, int oy1) {
+        const Axis& y = jb_.y;
+        const size_t lo = size_t(jb_.x.lo) * cn_, nx = size_t(jb_.x.out) * cn_, ny = real_, cn = cn_;
+        if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
+        ymeth_.row(y.v0 + oy0, band_.data() + lo, true);
+        fill_margins(band_.data(), margins_, cn_);
+        for (int oy = oy0; oy < oy1; ++oy) {
+            u8* out = jb_.dst->ptr<u8>(oy);
+            if (oy + 1 == oy1) {
+                x_row(out, nx, jb_.stream);
+                break;
+            }
+            const u8* r[W + 1];
+            for (int t = 0; t <= W; ++t) r[t] = rows_(y.v0 + oy + 1 + t);  // r[W]: the next row in
+            if (non_temporal(out, jb_.stream)) fused_row<W, true>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
+            else fused_row<W, false>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
+            fill_margins(band2_.data(), margins_, cn_);
+            std::swap(band_, band2_);
+        }
+        _mm_sfence();
+    }
+
+    // yb = op of rows r[0 .. W-1] (ny bytes); out = op of xb's W taps (nx bytes).
+    template <int W, bool NT>
+    static IMGPOOL_SL_AVX2 void fused_row(const u8* const* r, u8* yb, const u8* xb, u8* out, size_t ny, size_t nx, size_t cn) {
+        const size_t m = std::min(nx, ny);
+        size_t i = 0;
+        for (; i + 32 <= m; i += 32) {
+            _mm_prefetch(reinterpret_cast<const char*>(r[W]) + i, _MM_HINT_T0);
+            __m256i a = ld(r[0] + i), b = ld(xb + i);
+            for (int t = 1; t < W; ++t) {
+                a = vop<Max>(a, ld(r[t] + i));
+                b = vop<Max>(b, ld(xb + i + size_t(t) * cn));
+            }
+            st(yb + i, a);
+            put<NT>(out + i, b);
+        }
+        const u8* rest[W + 1];
+        for (int t = 0; t <= W; ++t) rest[t] = r[t] + i;
+        if (i < ny) op_rows_c<Max, W>(yb + i, rest, ny - i);
+        if (i < nx) x_row_maxmin_k<Max, W, NT>(xb + i, out + i, nx - i, cn);
+    }
+
 private:
-    std::vector<u8> zero_, p_, s_, band_, full_;
+    std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
+
+    IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
+        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
+        x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
+    }
 };
 
 class Avg : Base {
@@ -598,7 +780,6 @@ public:
             }
             if (!tiles_) continue;
             band_x(b, rows);
-            publish(b, rows);
         }
         _mm_sfence();
     }
@@ -618,32 +799,86 @@ private:
     // packed to 16 bytes (lane r = row r).
     IMGPOOL_SL_AVX2 void sums_x(const __m256i* t, __m128i* o, size_t c, size_t k) {
         const size_t cn = cn_;
-        if (div_.D <= 256) {
-            __m256i a = _mm256_setzero_si256();
-            for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
-            for (size_t j = 0;; ++j) {
-                const __m256i q = div16(a, div_);
-                o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q, q), 0x08));
-                if (j + 1 == c) break;
-                a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
+        const Divisor dv = div_;  // a local copy: the stores below cannot change it, so no reloads
+        if (dv.D <= 256) {
+            switch (div16_mode(dv)) {
+            case 1: return sums_x16<1>(t, o, c, k, cn, dv);
+            case 2: return sums_x16<2>(t, o, c, k, cn, dv);
+            default: return sums_x16<3>(t, o, c, k, cn, dv);  // D > 4 here: mode 0 never
             }
-            return;
         }
-        // 32-bit sums: rows 0-7 in lo, 8-15 in hi.
-        __m256i lo = _mm256_setzero_si256(), hi = lo;
+        // Column sums up to 255 * 128 differ by less than 2^15: one 16-bit difference, widened.
+        const bool narrow = jb_.y.k <= 128;
+        if (narrow && dv.ties) return sums_x32<true, true>(t, o, c, k, cn, dv);
+        if (narrow) return sums_x32<true, false>(t, o, c, k, cn, dv);
+        if (dv.ties) return sums_x32<false, true>(t, o, c, k, cn, dv);
+        sums_x32<false, false>(t, o, c, k, cn, dv);
+    }
+
+    // sums_x in 16 bits, the division's method out of the loop.
+    template <int Mode>
+    static IMGPOOL_SL_AVX2 void sums_x16(const __m256i* t, __m128i* o, size_t c, size_t k, size_t cn, const Divisor& dv) {
+        __m256i a = _mm256_set1_epi16(short(dv.bias16));
+        for (size_t p = 0; p < k; ++p) a = _mm256_add_epi16(a, t[p * cn]);
+        // Two columns per step: their results pack together ([q0 0-7, q1 0-7 | q0 8-15,
+        // q1 8-15], reordered by qwords to [q0 | q1]).
+        for (size_t j = 0;; j += 2) {
+            const __m256i q0 = div16m<Mode>(a, dv);
+            if (j + 1 == c) {
+                o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q0, q0), 0x08));
+                break;
+            }
+            a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + k) * cn], t[j * cn]));
+            const __m256i q1 = div16m<Mode>(a, dv);
+            const __m256i both = _mm256_permute4x64_epi64(_mm256_packus_epi16(q0, q1), 0xD8);
+            o[j * cn] = _mm256_castsi256_si128(both);
+            o[(j + 1) * cn] = _mm256_extracti128_si256(both, 1);
+            if (j + 2 == c) break;
+            a = _mm256_add_epi16(a, _mm256_sub_epi16(t[(j + 1 + k) * cn], t[(j + 1) * cn]));
+        }
+    }
+
+    // sums_x in 32 bits (rows 0-7 in lo, 8-15 in hi), the cases' tests out of the loop.
+    template <bool Narrow, bool Ties>
+    static IMGPOOL_SL_AVX2 void sums_x32(const __m256i* t, __m128i* o, size_t c, size_t k, size_t cn, const Divisor& div) {
+        Divisor dv = div;
+        dv.ties = Ties;
+        // The 16 results (at most 255) of lo and hi for columns j and j+1 pack to dwords
+        // [lo 0-3, hi 0-3, lo' 0-3, hi' 0-3 | lo 4-7, hi 4-7, lo' 4-7, hi' 4-7]: `order`
+        // puts column j's rows 0-15 in the low 16 bytes, j+1's in the high.
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        __m256i lo = _mm256_set1_epi32(dv.D / 2), hi = lo;
         for (size_t p = 0; p < k; ++p) {
             lo = _mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(t[p * cn])));
             hi = _mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(t[p * cn], 1)));
         }
-        for (size_t j = 0;; ++j) {
-            const __m256i q16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(div32(lo, div_), div32(hi, div_)), 0xD8);
-            o[j * cn] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(q16, q16), 0x08));
-            if (j + 1 == c) break;
+        auto slide = [&](size_t j) IMGPOOL_SL_LAMBDA {  // from column j's window to j+1's
             const __m256i in = t[(j + k) * cn], gone = t[j * cn];
+            if (Narrow) {
+                const __m256i d = _mm256_sub_epi16(in, gone);
+                lo = _mm256_add_epi32(lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(d)));
+                hi = _mm256_add_epi32(hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(d, 1)));
+                return;
+            }
             lo = _mm256_sub_epi32(_mm256_add_epi32(lo, _mm256_cvtepu16_epi32(_mm256_castsi256_si128(in))),
                                   _mm256_cvtepu16_epi32(_mm256_castsi256_si128(gone)));
             hi = _mm256_sub_epi32(_mm256_add_epi32(hi, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(in, 1))),
                                   _mm256_cvtepu16_epi32(_mm256_extracti128_si256(gone, 1)));
+        };
+        // Two columns per step: packed together, `order` gives [column j | column j+1].
+        for (size_t j = 0;; j += 2) {
+            const __m256i q0 = _mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv));
+            if (j + 1 == c) {
+                o[j * cn] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(q0, q0), order));
+                break;
+            }
+            slide(j);
+            const __m256i q1 = _mm256_packus_epi32(div32n(lo, dv), div32n(hi, dv));
+            const __m256i both = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(q0, q1), order);
+            o[j * cn] = _mm256_castsi256_si128(both);
+            o[(j + 1) * cn] = _mm256_extracti128_si256(both, 1);
+            if (j + 2 == c) break;
+            slide(j + 1);
         }
     }
 
@@ -718,7 +953,6 @@ bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst) {
     const bool narrow = p.type == PoolType::avg ? p.window.w <= kRowModeAvg && p.window.w * p.window.h <= 256 && p.window.h <= 8
                                                 : p.window.w <= kRowModeMax && p.window.h <= 4;
     if ((s.w > 1 || s.h > 1) && !narrow) return false;
-    if (p.type != PoolType::avg && p.window.w > kRowModeMax) return false;  // see MaxMin::run
     static const bool avx2 = cv::checkHardwareSupport(CV_CPU_AVX2);
     if (!avx2 || !cv::useOptimized()) return false;
     // 16-bit sums along y, and the exact division's range (Divisor).
