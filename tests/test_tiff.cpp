@@ -110,7 +110,8 @@ Bytes write_tiff(const Spec& s, const cv::Mat& m) {
     if (s.photometric == PHOTOMETRIC_YCBCR) TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // RGB in
     std::vector<std::uint16_t> map[3];
     if (s.photometric == PHOTOMETRIC_PALETTE) {
-        const int entries = 1 << (s.bits ? s.bits : 8);
+        // libtiff reads 2^BitsPerSample entries per channel.
+        const int entries = 1 << (s.bits ? s.bits : bits_of(m.depth()));
         for (int i = 0; i < entries; ++i) {
             map[0].push_back(std::uint16_t((i * 37 % 256) * 257));
             map[1].push_back(std::uint16_t((255 - i) * 257));
