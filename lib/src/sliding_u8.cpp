@@ -5,7 +5,9 @@
 // max/min (3 ops per cell, any k), running sums in 16 bits for avg. Along x a running sum
 // is a serial chain per row, so for averages over wide windows rows are taken 16 at a time
 // and transposed in tiles: each SIMD lane is then a row, the x pass is the y pass again
-// (running sums, constant cost in k), then transposed back. Narrow averages (up to 4 taps)
+// (running sums, constant cost in k), then transposed back; with AVX-512 the x pass stays
+// along the row instead, a vectorised prefix sum of the sliding differences (no
+// transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
 // row; transposed tiles measured slower for them). The y pass prefetches the source rows it
@@ -22,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -886,9 +889,12 @@ public:
         const Axis& x = jb.x;
         rows_ = make_rows(jb, ident_.data(), ident_.data());
         // Wide windows: the AVX-512 scans where the CPU has them (measured faster than the
-        // tiles), else transposed tiles.
-        static const bool avx512 = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
-                                  cv::checkHardwareSupport(CV_CPU_AVX_512VL);
+        // tiles), else transposed tiles. IMGPOOL_SLIDING_ISA=avx2 keeps to the tiles (for
+        // tests and comparisons).
+        static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
+                                     cv::checkHardwareSupport(CV_CPU_AVX_512VL);
+        const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
+        const bool avx512 = hardware && !(cap && std::strcmp(cap, "avx2") == 0);
         const bool wide = x.k > kRowModeAvg || jb.divisor > 256;
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         tiles_ = wide && !scan_;
