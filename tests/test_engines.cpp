@@ -572,7 +572,7 @@ TEST_CASE("engines: separable takes max, min, avg, sum and lp, and leaves the re
 
 // ---- The stride-1 8-bit engine (lib/src/sliding_u8.cpp): max, min and avg, exactly as the
 // generic engine, through each of its x methods (max/min: shifted loads up to 6 taps, windows
-// of 4, 16, 64 beyond; avg: shifted loads up to 4 taps, tiles beyond), both y methods (direct
+// of 4, 16, 64 beyond; avg: shifted loads up to 4 taps, AVX-512 scans or tiles beyond), both y methods (direct
 // up to 4 rows, van Herk beyond), 16- and 32-bit sums, both divisions,
 // clipped windows, images narrower than the window, tails and regions of larger images.
 namespace {
@@ -592,6 +592,7 @@ void sliding_check(const cv::Mat& src, const PoolParams& p) {
 }
 
 cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
+    if (cn > 4) return u8_image(rng, cv::Size(size.width * cn, size.height), 1).reshape(cn);  // cv::Scalar: 4 channels
     cv::Mat m(size, CV_8UC(cn));
     cv::theRNG().state = rng();
     if (rng() % 3 == 0) cv::randu(m, 0, 4);  // few values: many ties in averages
@@ -751,6 +752,65 @@ TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor clas
             INFO(sep_describe(p, src));
             sliding_check(src, p);
         }
+}
+
+namespace {
+
+// Selects the stride-1 engine's x method for wide averages for a scope: "" the AVX-512
+// scans where the CPU has them, "avx2" the transposed tiles.
+struct SlidingIsa {
+    explicit SlidingIsa(const char* cap) {
+        if (*cap) ::setenv("IMGPOOL_SLIDING_ISA", cap, 1);
+    }
+    ~SlidingIsa() { ::unsetenv("IMGPOOL_SLIDING_ISA"); }
+    SlidingIsa(const SlidingIsa&) = delete;
+    SlidingIsa& operator=(const SlidingIsa&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE("engines: stride-1 8-bit engine, wide averages through the AVX-512 scans and the tiles alike") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(44);
+    auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
+    // Rows of outputs * channels around the scans' vectors (32 16-bit or 16 32-bit lanes)
+    // and shorter than one; 1 to 8 channels (the scans' limit) and 9 (tiles only); divisors
+    // up to 256 (16-bit lanes, each division method) and beyond (32-bit lanes, also from
+    // narrow but tall windows); both roundings; count-pad windows over ignored padding.
+    const Extent windows[] = {{5, 1}, {5, 5}, {7, 3}, {9, 9}, {15, 15}, {16, 16}, {31, 31}, {33, 2}, {63, 63}, {3, 100}, {4, 65}, {6, 60}};
+    const int widths[] = {1, 2, 3, 5, 10, 11, 16, 17, 31, 32, 33, 48, 64, 65, 100, 171};
+    int checked = 0;
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (int trial = 0; trial < 300; ++trial) {
+            PoolParams p;
+            p.type = PoolType::avg;
+            p.window = windows[rng() % std::size(windows)];
+            p.stride = {1, 1};
+            switch (rng() % 3) {
+            case 0: p.padding = Padding::tf_same(); p.border = rng() % 2 ? Border::replicate : Border::zero; break;
+            case 1:
+                p.padding = Padding::explicit_(pick(0, p.window.w - 1), pick(0, p.window.h - 1), pick(0, p.window.w - 1), pick(0, p.window.h - 1));
+                p.count_pad = true;  // border ignore: every window divides by its extent
+                break;
+            default: break;  // valid windows only
+            }
+            p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+            const int cn = pick(1, 9);
+            const cv::Size size(widths[rng() % std::size(widths)] + (p.padding.same || p.count_pad ? 0 : p.window.w - 1),
+                                pick(1, 6) + p.window.h - 1);
+            const cv::Mat src = u8_image(rng, size, cn);
+            try {
+                validate(p, src.size());
+            } catch (const imgpool::Error&) {
+                continue;
+            }
+            INFO(sep_describe(p, src), " isa '", isa, "'");
+            sliding_check(src, p);
+            ++checked;
+        }
+    }
+    CHECK(checked > 500);
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {
