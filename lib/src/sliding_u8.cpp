@@ -620,7 +620,9 @@ IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
 // GCC 12's AVX-512 headers pass _mm512_undefined_*() as the merge source of unmasked forms,
 // which -Wmaybe-uninitialized reports once inlined here: a false alarm.
 #pragma GCC diagnostic push
+#if !defined(__clang__)  // clang has no such warning (and would warn about the name)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define IMGPOOL_SL_512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
 #define IMGPOOL_SL_512_INLINE __attribute__((target("avx2,avx512f,avx512bw,avx512vl"), always_inline)) inline
 
