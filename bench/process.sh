@@ -86,7 +86,8 @@ if [[ -x $TOOLS/imgpool_codec_floor ]]; then cp "$TOOLS/imgpool_codec_floor" "$W
 
 # A binary with native codecs takes --png-compression N; today's writes what OpenCV writes
 # when given no level: zlib level 1, Z_RLE, the Sub filter.
-if "$IMGPOOL_BIN" --help 2>&1 | grep -q -- '--png-compression'; then
+# (grep without -q: -q stops reading early, and pipefail would then see --help's SIGPIPE.)
+if "$IMGPOOL_BIN" --help 2>&1 | grep -- '--png-compression' >/dev/null; then
     HAVE_PNG_LEVEL=1 LV=$PNG_LEVEL
 else
     HAVE_PNG_LEVEL=0 LV=1  # the peers at level 1: the nearest to what imgpool writes
