@@ -202,6 +202,48 @@ TEST_CASE("engines: 2x2 engine on large images, odd sizes dropping the last row 
             }
 }
 
+// The 8-bit averages work in 8-bit lanes (rounded halvings and a correction bit), so every
+// (upper-left, upper-right) pair meets lower pairs of every parity and residue mod 4, on each
+// code path and channel count, and is checked against the integer formula itself.
+TEST_CASE("engines: 2x2 engine, 8-bit averages of every upper pair round exactly") {
+    const int lower[][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0, 2}, {2, 1}, {3, 3}, {254, 255},
+                            {255, 255}, {255, 254}, {128, 127}, {77, 200}, {200, 77}, {1, 254}, {6, 9}, {250, 3}};
+    for (int cn : {1, 2, 3, 4}) {
+        // 65536 upper pairs x 16 lower pairs, one output each, in rows of 1001 pixels (the
+        // vector loops' full steps, and a tail, in every row).
+        const int outputs = 65536 * 16, w = 1001, rows = (outputs + w * cn - 1) / (w * cn);
+        cv::Mat src(2 * rows, 2 * w, CV_8UC(cn), cv::Scalar::all(0));
+        std::vector<int> expect_up(static_cast<size_t>(outputs)), expect_even(static_cast<size_t>(outputs));
+        for (int i = 0; i < outputs; ++i) {
+            const int a = (i / 16) & 255, b = (i / 16) >> 8, c = lower[i % 16][0], d = lower[i % 16][1];
+            const int y = i / (w * cn), x = (i / cn) % w, ch = i % cn;
+            src.ptr<std::uint8_t>(2 * y)[2 * x * cn + ch] = std::uint8_t(a);
+            src.ptr<std::uint8_t>(2 * y)[(2 * x + 1) * cn + ch] = std::uint8_t(b);
+            src.ptr<std::uint8_t>(2 * y + 1)[2 * x * cn + ch] = std::uint8_t(c);
+            src.ptr<std::uint8_t>(2 * y + 1)[(2 * x + 1) * cn + ch] = std::uint8_t(d);
+            const int s = a + b + c + d, q = s >> 2, r = s & 3;
+            expect_up[size_t(i)] = (s + 2) >> 2;
+            expect_even[size_t(i)] = q + (r > 2 || (r == 2 && (q & 1)));
+        }
+        for (const char* isa : kIsas) {
+            const Isa guard(isa);
+            for (Rounding rounding : {Rounding::half_up, Rounding::half_even}) {
+                PoolParams p;
+                p.type = PoolType::avg;
+                p.rounding = rounding;
+                cv::Mat out;
+                REQUIRE(detail::pool_2x2(src, p, CV_8U, out));
+                const std::vector<int>& expect = rounding == Rounding::half_up ? expect_up : expect_even;
+                int wrong = 0;
+                for (int i = 0; i < outputs; ++i)
+                    wrong += out.ptr<std::uint8_t>(i / (w * cn))[i % (w * cn)] != expect[size_t(i)];
+                INFO("cn " << cn << " isa '" << isa << "' half_up " << (rounding == Rounding::half_up));
+                CHECK(wrong == 0);
+            }
+        }
+    }
+}
+
 TEST_CASE("engines: 2x2 engine, signed zeros, NaN and infinities as max_element and the double sum") {
     const float nz = -0.0f, pz = 0.0f, inf = INFINITY, nan = std::numeric_limits<float>::quiet_NaN();
     auto run = [](PoolType t, std::vector<float> cells, const char* isa) {
