@@ -40,9 +40,11 @@ PooledPng in_turn(Bytes&& data, const std::string& path, const Info& probed, con
     return r;
 }
 
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
 // The input as a stream, if it is a regular file (as decode_file reads it).
-std::unique_ptr<std::FILE, int (*)(std::FILE*)> open_regular(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> none(nullptr, std::fclose);
+File open_regular(const std::string& path) {
+    File none(nullptr, std::fclose);
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st {};
     if (fd < 0) return none;
@@ -91,7 +93,7 @@ class Helpers {
 public:
     explicit Helpers(Progress& progress) : progress_(progress) {}
     ~Helpers() {
-        progress_.abandon();  // no-op once every row is pooled: the helpers run out of pieces
+        progress_.abandon();  // after an error: helpers waiting for rows give up (joined ones are gone)
         join();
     }
     Helpers(const Helpers&) = delete;
@@ -127,9 +129,12 @@ PooledPng pool_png_file(Bytes&& data, const std::string& path, const Info& probe
     if (cannot_hold(Format::png, depth, probed.channels)) return in_turn(std::move(data), path, probed, p, opt);
     PooledPng r;
     r.pooled.create(out_size, CV_MAKETYPE(depth, probed.channels));
-    if (!detail::png_in_pieces(r.pooled)) return in_turn(std::move(data), path, probed, p, opt);
-    const auto file = open_regular(path);
-    if (!file) return in_turn(std::move(data), path, probed, p, opt);
+    File file(nullptr, std::fclose);
+    if (detail::png_in_pieces(r.pooled)) file = open_regular(path);
+    if (!file) {
+        r.pooled.release();  // not held while in_turn decodes
+        return in_turn(std::move(data), path, probed, p, opt);
+    }
     Bytes().swap(data);  // the file is read again in pieces: its bytes and pixels are never all in memory
 
     try {
