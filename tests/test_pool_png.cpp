@@ -191,6 +191,18 @@ TEST_CASE("cli: a PNG pooled into a PNG file has the same bytes with 1 and 2 thr
             CHECK(test::read_bytes(dir / "out.png") == expected);
         }
     }
+    // An existing output is kept without --overwrite, the input always.
+    for (const char* threads : {"1", "2"}) {
+        const Bytes before = test::read_bytes(dir / "out.png");
+        const test::Run again = test::cli(std::string("in.png -k 2 -o out.png --threads ") + threads, dir.path.string());
+        CHECK(again.code == 1);
+        CHECK(again.err == "imgpool: error: out.png: exists (use --overwrite to replace it)\n");
+        CHECK(test::read_bytes(dir / "out.png") == before);
+        const test::Run self =
+            test::cli(std::string("in.png -k 2 -o in.png --overwrite --threads ") + threads, dir.path.string());
+        CHECK(self.code != 0);
+        CHECK(self.err.find("never overwrites its input") != std::string::npos);
+    }
 }
 
 TEST_CASE("cli: a PNG cut in its image data fails in one line, writes nothing, with 1 and 2 threads") {
