@@ -25,8 +25,7 @@ cv::Mat photo_like(std::mt19937& rng, cv::Size size, int depth, int cn) {
     cv::theRNG().state = rng();
     cv::randu(noise, 0, depth == CV_16U ? 2000 : 24);
     const double top = depth == CV_16U ? 60000 : 230;
-    for (int y = 0; y < m.rows; ++y)
-        m.row(y).setTo(cv::Scalar::all(top * y / m.rows));
+    for (int y = 0; y < m.rows; ++y) m.row(y).setTo(cv::Scalar::all(top * y / m.rows));
     cv::add(m, noise, m);
     return m;
 }
@@ -97,9 +96,21 @@ TEST_CASE("pool_png_file: the bytes of decode, pool and encode in turn, with 1 t
         {{1201, 803}, CV_8U, 3, params(PoolType::max, 2, 2, {}, Border::ignore, false, false), 6},
         {{1201, 803}, CV_8U, 3, params(PoolType::max, 2, 2, {}, Border::ignore, false, false), -1},
         {{900, 1003}, CV_8U, 4, params(PoolType::avg, 3, 2, Padding::tf_same(), Border::ignore, false, true), 1},
-        {{1000, 999}, CV_8U, 1, params(PoolType::median, 3, 1, Padding::symmetric(1), Border::reflect, false, false), 9},
-        {{777, 1025}, CV_16U, 3, params(PoolType::lp, 4, 3, Padding::explicit_(0, 3, 2, 1), Border::replicate, true, false), 6},
-        {{1111, 1333}, CV_16U, 1, params(PoolType::mode, 2, 2, Padding::per_axis(1, 1), Border::zero, false, false), -1},
+        {{1000, 999},
+         CV_8U,
+         1,
+         params(PoolType::median, 3, 1, Padding::symmetric(1), Border::reflect, false, false),
+         9},
+        {{777, 1025},
+         CV_16U,
+         3,
+         params(PoolType::lp, 4, 3, Padding::explicit_(0, 3, 2, 1), Border::replicate, true, false),
+         6},
+        {{1111, 1333},
+         CV_16U,
+         1,
+         params(PoolType::mode, 2, 2, Padding::per_axis(1, 1), Border::zero, false, false),
+         -1},
         {{811, 1499}, CV_8U, 3, dilated, 3},
     };
     int n = 0;
@@ -194,7 +205,8 @@ TEST_CASE("cli: a PNG pooled into a PNG file has the same bytes with 1 and 2 thr
     // An existing output is kept without --overwrite, the input always.
     for (const char* threads : {"1", "2"}) {
         const Bytes before = test::read_bytes(dir / "out.png");
-        const test::Run again = test::cli(std::string("in.png -k 2 -o out.png --threads ") + threads, dir.path.string());
+        const test::Run again =
+            test::cli(std::string("in.png -k 2 -o out.png --threads ") + threads, dir.path.string());
         CHECK(again.code == 1);
         CHECK(again.err == "imgpool: error: out.png: exists (use --overwrite to replace it)\n");
         CHECK(test::read_bytes(dir / "out.png") == before);

@@ -17,8 +17,10 @@ cv::Mat random_image(std::mt19937& rng, cv::Size size, int depth, int cn) {
     cv::Mat m(size, CV_MAKETYPE(depth, cn));
     cv::Mat flat = m.reshape(1);
     cv::theRNG().state = rng();
-    if (depth == CV_32F || depth == CV_64F) cv::randn(flat, 0, 100);
-    else cv::randu(flat, -40000, 40000);  // saturates into each depth's range
+    if (depth == CV_32F || depth == CV_64F)
+        cv::randn(flat, 0, 100);
+    else
+        cv::randu(flat, -40000, 40000);           // saturates into each depth's range
     if (rng() % 4 == 0) flat.setTo(3, flat > 0);  // many ties
     return m;
 }
@@ -30,8 +32,10 @@ void check_rows(const cv::Mat& band, const cv::Mat& full, const PoolParams& p) {
     REQUIRE(band.type() == full.type());
     const bool exact = (band.depth() != CV_32F && band.depth() != CV_64F) || p.type == PoolType::max ||
                        p.type == PoolType::min || p.type == PoolType::median || p.type == PoolType::mode;
-    if (exact) CHECK(test::same(band, full));
-    else CHECK(test::max_rel_diff(band, full) <= (band.depth() == CV_32F ? 2e-6 : 1e-12));
+    if (exact)
+        CHECK(test::same(band, full));
+    else
+        CHECK(test::max_rel_diff(band, full) <= (band.depth() == CV_32F ? 2e-6 : 1e-12));
 }
 
 // `src` with the rows from `from` on overwritten: what a band may see before they are decoded.
@@ -45,8 +49,9 @@ std::string describe(const PoolParams& p, const cv::Mat& src) {
     return std::string(to_string(p.type)) + " window " + std::to_string(p.window.w) + "x" + std::to_string(p.window.h) +
            " stride " + std::to_string(p.stride.w) + "x" + std::to_string(p.stride.h) + " dilation " +
            std::to_string(p.dilation.w) + "x" + std::to_string(p.dilation.h) + " padding " +
-           (p.padding.same ? "same" : std::to_string(p.padding.left) + "," + std::to_string(p.padding.top) + "," +
-                                          std::to_string(p.padding.right) + "," + std::to_string(p.padding.bottom)) +
+           (p.padding.same ? "same"
+                           : std::to_string(p.padding.left) + "," + std::to_string(p.padding.top) + "," +
+                                 std::to_string(p.padding.right) + "," + std::to_string(p.padding.bottom)) +
            (p.ceil_mode ? " ceil" : "") + (p.count_pad ? " count-pad" : "") + " border " +
            std::to_string(int(p.border)) + " input " + std::to_string(src.cols) + "x" + std::to_string(src.rows) +
            " depth " + std::to_string(src.depth()) + " cn " + std::to_string(src.channels());
@@ -59,7 +64,7 @@ TEST_CASE("pool_rows: random parameters, every band of 1 row and random bands ar
     auto pick = [&](int lo, int hi) { return lo + int(rng() % unsigned(hi - lo + 1)); };
     int checked = 0, filled = 0, ceil = 0, same = 0, count_pad = 0;
     for (int trial = 0; trial < 500; ++trial) {
-        const PoolType types[] = {PoolType::max, PoolType::min, PoolType::avg,   PoolType::sum,
+        const PoolType types[] = {PoolType::max, PoolType::min,    PoolType::avg, PoolType::sum,
                                   PoolType::lp,  PoolType::median, PoolType::mode};
         const int depths[] = {CV_8U, CV_8S, CV_16U, CV_16S, CV_32S, CV_32F, CV_64F};
         PoolParams p;
@@ -67,8 +72,10 @@ TEST_CASE("pool_rows: random parameters, every band of 1 row and random bands ar
         p.window = {pick(1, 6), pick(1, 6)};
         if (rng() % 3) p.stride = {pick(1, 4), pick(1, 4)};  // else the window
         if (rng() % 4 == 0) p.dilation = {pick(1, 3), pick(1, 3)};
-        if (rng() % 2) p.padding = Padding::explicit_(pick(0, 3), pick(0, 3), pick(0, 3), pick(0, 3));
-        else if (rng() % 3 == 0) p.padding = Padding::tf_same();
+        if (rng() % 2)
+            p.padding = Padding::explicit_(pick(0, 3), pick(0, 3), pick(0, 3), pick(0, 3));
+        else if (rng() % 3 == 0)
+            p.padding = Padding::tf_same();
         p.ceil_mode = !p.padding.same && rng() % 3 == 0;
         p.border = Border(rng() % 4);
         p.count_pad = p.type == PoolType::avg && p.border == Border::ignore && rng() % 2;
@@ -85,7 +92,8 @@ TEST_CASE("pool_rows: random parameters, every band of 1 row and random bands ar
         const int out = full.rows;
         CHECK(pool_input_rows(src.size(), p, out) == src.rows);
         CHECK(pool_input_rows(src.size(), p, 0) == 0);
-        for (int o = 1; o <= out; ++o) CHECK(pool_input_rows(src.size(), p, o) >= pool_input_rows(src.size(), p, o - 1));
+        for (int o = 1; o <= out; ++o)
+            CHECK(pool_input_rows(src.size(), p, o) >= pool_input_rows(src.size(), p, o - 1));
         // Every single row (first, middle, last among them), then random bands; each from an
         // input whose rows past what it may read are garbage.
         for (int o = 0; o < out; ++o) {
@@ -129,7 +137,8 @@ TEST_CASE("pool_rows: the whole output in bands of any height, on an image the f
                     cv::Mat joined;
                     for (int o = 0; o < full.rows; o += h) {
                         const int last = std::min(full.rows, o + h);
-                        joined.push_back(pool_rows(rows_unset_from(src, pool_input_rows(src.size(), p, last)), p, o, last));
+                        joined.push_back(
+                            pool_rows(rows_unset_from(src, pool_input_rows(src.size(), p, last)), p, o, last));
                     }
                     CHECK(test::same(joined, full));
                 }

@@ -108,9 +108,8 @@ public:
 
     void start(int n, detail::PngPieces& pieces) {
         for (int i = 0; i < n; ++i)
-            threads_.emplace_back([&pieces, this] {
-                pieces.work([this](std::size_t rows) { return progress_.wait_for(rows); });
-            });
+            threads_.emplace_back(
+                [&pieces, this] { pieces.work([this](std::size_t rows) { return progress_.wait_for(rows); }); });
     }
     void join() {
         for (std::thread& t : threads_) t.join();

@@ -30,8 +30,7 @@ Rows rows_of(cv::Size input, const PoolParams& p) {
     if (p.scope != Scope::window) throw Error("scope", "only window pooling works on bands of rows");
     const cv::Size out = pooled_size(input, p);  // validates
     const int stride = effective_stride(p).h;
-    return {stride, i64(p.dilation.h) * (p.window.h - 1) + 1, detail::axis_padding(p, false, input.height),
-            out.height};
+    return {stride, i64(p.dilation.h) * (p.window.h - 1) + 1, detail::axis_padding(p, false, input.height), out.height};
 }
 
 // Input row of padded row y (-pb <= y < n + pa) under a fill.
@@ -62,7 +61,7 @@ cv::Mat pool_rows(const cv::Mat& src, const PoolParams& p, int first, int last) 
         throw Error("rows", "rows " + std::to_string(first) + ".." + std::to_string(last) + " are not within the " +
                                 std::to_string(r.out) + " output rows");
     const int n = src.rows;
-    const i64 start = i64(first) * r.stride - r.pad.before;      // of the band's first window
+    const i64 start = i64(first) * r.stride - r.pad.before;              // of the band's first window
     const i64 end = i64(last - 1) * r.stride - r.pad.before + r.window;  // past its last window
     const AxisPadding px = detail::axis_padding(p, true, src.cols);
     PoolParams q = p;
