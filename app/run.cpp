@@ -14,6 +14,7 @@
 #include "imgpool/image_io.hpp"
 #include "imgpool/numpy_print.hpp"
 #include "imgpool/pool.hpp"
+#include "imgpool/pool_png.hpp"
 #include "imgpool/preprocess.hpp"
 #include "imgpool/sheet.hpp"
 #include "naming.hpp"
@@ -120,6 +121,31 @@ Planned plan(const Options& o, size_t type_index, const Shape& in, io::Format in
     return p;
 }
 
+// The plain PNG-to-PNG-file run, whose decoding can overlap pooling and encoding
+// (io::pool_png_file): no pre-step, one window pooling, nothing shown but the file.
+bool png_to_png_file(const Options& o, const Outcome& out, const cv::Mat& kernel) {
+    return o.input != "-" && out.info.format == io::Format::png && !o.grayscale && !o.resize && kernel.empty() &&
+           !o.relu && !o.upscale && o.compare.empty() && !o.print && o.repeat == 1 && out.types.size() == 1 &&
+           out.types[0].result.params.scope == Scope::window && out.types[0].target.kind == Target::file &&
+           out.types[0].target.format == io::Format::png;
+}
+
+void pool_png_to_file(const Options& o, io::Bytes&& data, Outcome& out) {
+    TypeOutcome& t = out.types[0];
+    io::EncodeOptions enc;
+    enc.png_compression = o.png_compression;
+    io::PooledPng r;
+    try {
+        r = io::pool_png_file(std::move(data), o.input, out.info, t.result.params, enc);
+    } catch (const io::EncodeError& e) {
+        throw Failure{io_failure, t.target.name(), e.what()};
+    } catch (const IoError& e) {
+        throw Failure{io_failure, input_name(o), e.what()};
+    }
+    t.result.stages.push_back(r.pooled);
+    write_encoded(t.target, r.png, r.pooled, o);
+}
+
 }  // namespace
 
 std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.input; }
@@ -150,6 +176,12 @@ Outcome process(const Options& o) {
     spdlog::debug("{}: {} {}", input_name(o), io::extension(out.info.format),
                   shape_text({out.info.width, out.info.height}, out.info.channels, out.info.depth));
     if (o.dry_run) return out;
+    if (png_to_png_file(o, out, kernel)) {
+        pool_png_to_file(o, std::move(data), out);
+        out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        spdlog::debug("{}: done in {:.1f} ms", input_name(o), out.milliseconds);
+        return out;
+    }
 
     cv::Mat img;
     try {

@@ -102,8 +102,17 @@ void write_target(const Target& t, const cv::Mat& m, const Options& o) {
     io::EncodeOptions enc;
     enc.quality = o.quality;
     enc.png_compression = o.png_compression;
+    io::Bytes bytes;
     try {
-        const io::Bytes bytes = io::encode(m, t.format, enc);
+        bytes = io::encode(m, t.format, enc);
+    } catch (const IoError& e) {
+        throw Failure{io_failure, t.name(), e.what()};
+    }
+    write_encoded(t, bytes, m, o);
+}
+
+void write_encoded(const Target& t, const io::Bytes& bytes, const cv::Mat& m, const Options& o) {
+    try {
         if (t.kind == Target::file) {
             io::write_file_atomic(t.path, bytes, o.overwrite);
             // One line per file is for single runs; a batch says it in its summary.

@@ -27,5 +27,7 @@ Target resolve_sheet_target(const Options& o);
 
 // Encodes and writes `m` (atomically for files). Throws Failure naming the target.
 void write_target(const Target& t, const cv::Mat& m, const Options& o);
+// Writes `bytes`, `m` already encoded for `t`. Throws Failure naming the target.
+void write_encoded(const Target& t, const io::Bytes& bytes, const cv::Mat& m, const Options& o);
 
 }  // namespace imgpool::cli

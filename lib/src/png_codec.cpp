@@ -110,8 +110,10 @@ bool read_header(Reader& r, Header& h) {
     return true;
 }
 
-// The transformations OpenCV 4.6 sets for IMREAD_UNCHANGED, but png_set_bgr.
-bool read_pixels(Reader& r, const Header& h, unsigned char* pixels, std::size_t step, std::size_t row_bytes) {
+// The transformations OpenCV 4.6 sets for IMREAD_UNCHANGED, but png_set_bgr. `rows_done`
+// (may be null) hears of each row finished; it runs outside libpng's calls, so it may throw.
+bool read_pixels(Reader& r, const Header& h, unsigned char* pixels, std::size_t step, std::size_t row_bytes,
+                 const std::function<void(int)>* rows_done) {
     if (setjmp(png_jmpbuf(r.png))) return false;
     png_set_swap(r.png);  // 16-bit samples in the machine's (little-endian) order
     if (h.channels < 4)
@@ -126,7 +128,10 @@ bool read_pixels(Reader& r, const Header& h, unsigned char* pixels, std::size_t 
     png_read_update_info(r.png, r.info);
     if (png_get_rowbytes(r.png, r.info) != row_bytes) png_error(r.png, "unexpected row size");
     for (int pass = 0; pass < passes; ++pass)
-        for (png_uint_32 y = 0; y < h.height; ++y) png_read_row(r.png, pixels + step * y, nullptr);
+        for (png_uint_32 y = 0; y < h.height; ++y) {
+            png_read_row(r.png, pixels + step * y, nullptr);
+            if (rows_done && pass + 1 == passes) (*rows_done)(int(y + 1));
+        }
     png_read_end(r.png, r.end);  // a file without its end is refused, as by OpenCV
     return true;
 }
@@ -183,14 +188,19 @@ bool write_png_header(Writer& w, const cv::Mat& m, Bytes& out) {
     return true;
 }
 
-cv::Mat decode(Reader& r) {
+cv::Mat decode(Reader& r, const PngProgress* progress = nullptr) {
     Header h;
     if (!read_header(r, h)) throw IoError("corrupt or unsupported PNG data");
     if (1ull * h.width * h.height > max_pixels)
         throw IoError("PNG image is too large: " + std::to_string(h.width) + "x" + std::to_string(h.height) +
                       " pixels (at most 2^30)");
     cv::Mat out(int(h.height), int(h.width), CV_MAKETYPE(h.bits == 16 ? CV_16U : CV_8U, h.channels));
-    if (!read_pixels(r, h, out.data, out.step, std::size_t(out.cols) * out.elemSize()))
+    std::function<void(int)> rows_done;
+    if (progress) {
+        (*progress)(out, 0);
+        rows_done = [&](int rows) { (*progress)(out, rows); };
+    }
+    if (!read_pixels(r, h, out.data, out.step, std::size_t(out.cols) * out.elemSize(), progress ? &rows_done : nullptr))
         throw IoError("corrupt or unsupported PNG data");
     return out;
 }
@@ -208,18 +218,28 @@ cv::Mat decode_png(std::FILE* file) {
     return decode(r);
 }
 
+cv::Mat decode_png(std::FILE* file, const PngProgress& progress) {
+    Reader r(file, read_file);
+    return decode(r, &progress);
+}
+
+void append_png_header(const cv::Mat& m, Bytes& out) {
+    Writer w;
+    if (!write_png_header(w, m, out)) throw IoError("PNG encoder failed");
+}
+
 Bytes encode_png(const cv::Mat& rgb, int level) {
     return encode_png(rgb, level, png_piece_bytes);
 }
 
 Bytes encode_png(const cv::Mat& rgb, int level, std::size_t piece_bytes) {
-    Writer w;
     Bytes out;
     if (png_in_pieces(rgb, piece_bytes)) {
-        if (!write_png_header(w, rgb, out)) throw IoError("PNG encoder failed");
+        append_png_header(rgb, out);
         append_png_pieces(rgb, level, piece_bytes, out);
         return out;
     }
+    Writer w;
     // Room for the uncompressed rows: never reallocated, and pages never written cost nothing.
     out.reserve(rgb.total() * rgb.elemSize() + std::size_t(rgb.rows) + 1024);
     if (!write_png(w, rgb, level, out)) throw IoError("PNG encoder failed");

@@ -207,37 +207,66 @@ bool png_in_pieces(const cv::Mat& m, std::size_t piece_bytes) {
            std::size_t(m.rows) > png_rows_per_piece(row_bytes, piece_bytes);
 }
 
-void append_png_pieces(const cv::Mat& m, int level, std::size_t piece_bytes, std::vector<uchar>& out) {
-    const Geometry g = geometry_of(m, piece_bytes);
-    std::vector<Piece> pieces(g.pieces);
+struct PngPieces::State {
+    const cv::Mat& m;
+    const Geometry g;
+    const int level;
+    std::vector<uchar>& out;
+    std::vector<Piece> pieces;
+    Joiner joiner;
+    std::atomic<std::size_t> next{0};
+
+    State(const cv::Mat& m_, int level_, std::size_t piece_bytes, std::vector<uchar>& out_)
+        : m(m_), g(geometry_of(m_, piece_bytes)), level(level_), out(out_), pieces(g.pieces), joiner(pieces, level_, out_) {}
+};
+
+PngPieces::PngPieces(const cv::Mat& m, int level, std::size_t piece_bytes, std::vector<uchar>& out)
+    : s_(std::make_unique<State>(m, level, piece_bytes, out)) {
     // Room for the file if nothing compresses (deflate's worst case), so the file is never
     // moved; pages never written cost nothing.
+    const Geometry& g = s_->g;
     const std::size_t filtered = g.rows * (g.row_bytes + 1);
     out.reserve(out.size() + compressBound(uLong(std::min<std::size_t>(filtered, uLong(-1)))) + 32 * g.pieces + 64);
-    Joiner joiner(pieces, level, out);
+}
+
+PngPieces::~PngPieces() = default;
+
+void PngPieces::work(const std::function<bool(std::size_t)>& ready) {
+    State& s = *s_;
     // Each thread takes the next piece in order (OpenCV would hand out runs of stripes, whose
     // pieces would then wait in memory for the earlier ones). The order of work decides only
     // the speed: the bytes are the pieces', joined in their order.
-    std::atomic<std::size_t> next{0};
-    const int workers = int(std::min<std::size_t>(g.pieces, std::size_t(std::max(1, cv::getNumThreads()))));
-    cv::parallel_for_(
-        cv::Range(0, workers),
-        [&](const cv::Range& r) {
-            for (int w = r.start; w < r.end; ++w)
-                for (std::size_t i = next++; i < g.pieces; i = next++) {
-                    try {
-                        deflate_piece(m, g, level, i, pieces[i]);
-                        joiner.done(i);
-                    } catch (...) {  // out of memory: reported below, not thrown across OpenCV's threads
-                    }
-                }
-        },
-        workers);
-    if (!joiner.complete()) throw IoError("PNG encoder failed");
+    for (std::size_t i = s.next++; i < s.g.pieces; i = s.next++) {
+        if (!ready(std::min(s.g.rows, (i + 1) * s.g.rows_per_piece))) return;
+        try {
+            deflate_piece(s.m, s.g, s.level, i, s.pieces[i]);
+            s.joiner.done(i);
+        } catch (...) {  // out of memory: reported by finish(), not thrown across threads
+        }
+    }
+}
+
+void PngPieces::finish() {
+    std::vector<uchar>& out = s_->out;
+    if (!s_->joiner.complete()) throw IoError("PNG encoder failed");
     put32(out, 0);
     const std::size_t at = out.size();
     out.insert(out.end(), {'I', 'E', 'N', 'D'});
     put32(out, std::uint32_t(crc32(0, out.data() + at, 4)));
+}
+
+void append_png_pieces(const cv::Mat& m, int level, std::size_t piece_bytes, std::vector<uchar>& out) {
+    PngPieces pieces(m, level, piece_bytes, out);
+    const std::size_t n = geometry_of(m, piece_bytes).pieces;
+    const int workers = int(std::min<std::size_t>(n, std::size_t(std::max(1, cv::getNumThreads()))));
+    const auto all_rows = [](std::size_t) { return true; };
+    cv::parallel_for_(
+        cv::Range(0, workers),
+        [&](const cv::Range& r) {
+            for (int w = r.start; w < r.end; ++w) pieces.work(all_rows);
+        },
+        workers);
+    pieces.finish();
 }
 
 }  // namespace imgpool::io::detail
