@@ -625,6 +625,7 @@ IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
 #endif
 #define IMGPOOL_SL_512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
 #define IMGPOOL_SL_512_INLINE __attribute__((target("avx2,avx512f,avx512bw,avx512vl"), always_inline)) inline
+#define IMGPOOL_SL_LAMBDA512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl"), always_inline))
 
 constexpr size_t kScanMaxCn = 8;
 
@@ -796,6 +797,37 @@ IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_
     }
 }
 
+// ---------------------------------------------------------------- max/min along x, AVX-512
+
+// x_row_maxmin_wide 64 bytes at a time: the same passes, half the instructions.
+template <bool Max>
+IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
+    return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
+}
+IMGPOOL_SL_512_INLINE __m512i ld64(const u8* p) { return _mm512_loadu_si512(p); }
+
+template <bool Max>
+IMGPOOL_SL_512 void x_row_maxmin_wide512(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const size_t K = size_t(k);
+    size_t w = 1;  // as x_row_maxmin_wide
+    const u8* src = v;
+    for (; 4 * w <= K; w *= 4, src = a) {
+        const size_t d = w * cn, m = n + (K - 4 * w) * cn;
+        for (size_t i = 0; i < m; i += 64)  // the last vector's excess lands in the slack
+            _mm512_storeu_si512(a + i, vop512<Max>(vop512<Max>(ld64(src + i), ld64(src + i + d)), vop512<Max>(ld64(src + i + 2 * d), ld64(src + i + 3 * d))));
+    }
+    const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
+    auto join = [&](size_t i) IMGPOOL_SL_LAMBDA512 {
+        return vop512<Max>(vop512<Max>(ld64(src + i), ld64(src + i + o1)), vop512<Max>(ld64(src + i + o2), ld64(src + i + o3)));
+    };
+    size_t i = 0;
+    if (stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0)
+        for (; i + 64 <= n; i += 64) _mm512_stream_si512(reinterpret_cast<__m512i*>(out + i), join(i));
+    else
+        for (; i + 64 <= n; i += 64) _mm512_storeu_si512(out + i, join(i));
+    if (i < n) _mm512_mask_storeu_epi8(out + i, ~0ull >> (64 - (n - i)), join(i));  // the sources' slack covers the loads
+}
+
 #pragma GCC diagnostic pop
 
 // ---------------------------------------------------------------- the engines
@@ -809,6 +841,15 @@ struct alignas(32) Lane32 {
 struct alignas(16) Lane16 {
     u8 b[16];
 };
+
+// AVX-512 loops where the CPU has them; IMGPOOL_SLIDING_ISA=avx2 keeps to the AVX2 ones (for
+// tests and comparisons).
+bool use_avx512() {
+    static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
+                                 cv::checkHardwareSupport(CV_CPU_AVX_512VL);
+    const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
+    return hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+}
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
 // the staging rows for the tiles' rows past the result's end.
@@ -851,6 +892,7 @@ public:
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
+        avx512_ = use_avx512();
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
@@ -922,11 +964,13 @@ public:
 
 private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
+    bool avx512_ = false;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
 
     IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
         if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
+        if (avx512_) return x_row_maxmin_wide512<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
         x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
     }
 };
@@ -939,10 +983,7 @@ public:
         // Wide windows: the AVX-512 scans where the CPU has them (measured faster than the
         // tiles), else transposed tiles. IMGPOOL_SLIDING_ISA=avx2 keeps to the tiles (for
         // tests and comparisons).
-        static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
-                                     cv::checkHardwareSupport(CV_CPU_AVX_512VL);
-        const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
-        const bool avx512 = hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+        const bool avx512 = use_avx512();
         const bool wide = x.k > kRowModeAvg || jb.divisor > 256;
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         tiles_ = wide && !scan_;
