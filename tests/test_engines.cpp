@@ -672,26 +672,30 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
 TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and chunks") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(42);
-    // Widths around 16/32 samples, 256/512-pixel chunks, bands of 16/32 rows; windows of
-    // 1, the row-mode limits, tile sizes, 63 and 127; SAME padding clips every edge.
-    for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
-                     Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
-        for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
-            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
-                for (int cn : {1, 3, 4}) {
-                    PoolParams p;
-                    p.type = t;
-                    p.window = w;
-                    p.stride = {1, 1};
-                    p.padding = Padding::tf_same();
-                    if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
-                        p.border = Border::replicate;
-                        p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+    // Widths around 16/32 samples (64 bytes with AVX-512), 256/512-pixel chunks, bands of
+    // 16/32 rows; windows of 1, the row-mode limits, tile sizes, 63 and 127 (van Herk along
+    // y); SAME padding clips every edge. Both ISAs (SlidingIsa).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
+                         Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
+            for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
+                for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                    for (int cn : {1, 3, 4}) {
+                        PoolParams p;
+                        p.type = t;
+                        p.window = w;
+                        p.stride = {1, 1};
+                        p.padding = Padding::tf_same();
+                        if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
+                            p.border = Border::replicate;
+                            p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+                        }
+                        const cv::Mat src = u8_image(rng, size, cn);
+                        INFO(sep_describe(p, src), " isa '", isa, "'");
+                        sliding_check(src, p);
                     }
-                    const cv::Mat src = u8_image(rng, size, cn);
-                    INFO(sep_describe(p, src));
-                    sliding_check(src, p);
-                }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 64 at every width and channel count") {
