@@ -755,14 +755,18 @@ IMGPOOL_SL_512 void x_row_scan_t(const u16* v, u8* out, size_t n, size_t cn, siz
     __m512i sidx[Steps + 1];
     for (int q = 0; q < Steps; ++q) sidx[q] = _mm512_load_si512(idx.shift[q]);
     const size_t far = (k - 1) * cn;
-    for (size_t i = cn; i < n; i += Wc) {
-        const size_t r = n - i;
-        const typename L::Mask m = L::mask(std::min(r, Wc));
+    auto step = [&](size_t i, typename L::Mask m, bool full) IMGPOOL_SL_LAMBDA512 {
         __m512i d = L::template diff<Narrow>(v + i + far, v + i - cn, m);
         for (int q = 0; q < Steps; ++q) d = L::add(d, L::shift(keep[q], sidx[q], d));
-        L::put(out + i, r >= W, m, L::add(d, carry), dv);
+        L::put(out + i, full, m, L::add(d, carry), dv);
         carry = L::add(carry, L::perm(lidx, d));
-    }
+    };
+    // While W outputs remain, one mask and whole stores (the last W - Wc bytes rewritten by
+    // the next vector); then the tail's masks.
+    size_t i = cn;
+    const typename L::Mask whole = L::mask(Wc);
+    for (; i + W <= n; i += Wc) step(i, whole, true);
+    for (; i < n; i += Wc) step(i, L::mask(std::min(n - i, Wc)), false);
 }
 
 template <class L, bool Narrow>
