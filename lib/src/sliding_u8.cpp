@@ -10,15 +10,17 @@
 // transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row; transposed tiles measured slower for them). The y pass prefetches the source rows it
-// reads next: the hardware prefetcher alone left each row's first read to L3's latency.
+// row, 64 bytes at a time with AVX-512; transposed tiles measured slower for them). The
+// y pass prefetches the source rows it reads next: the hardware prefetcher alone left each
+// row's first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
 // (no padded copy). Avg is taken only where every window has the same divisor, and rounds
 // as round_div() does (docs/semantics.md). Strides beyond 1 (3x3/2) for narrow windows:
-// each output row's rows gathered, x at full resolution, every s-th taken. AVX2 only:
-// without it the separable engine takes these cases.
+// each output row's rows gathered, x at full resolution, every s-th taken. AVX2 at least
+// (AVX-512 where named above; IMGPOOL_SLIDING_ISA=avx2 keeps to AVX2): without AVX2 the
+// separable engine takes these cases.
 #include <opencv2/core.hpp>
 
 #include <algorithm>
