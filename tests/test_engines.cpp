@@ -817,6 +817,38 @@ TEST_CASE("engines: stride-1 8-bit engine, wide averages through the AVX-512 sca
     CHECK(checked > 500);
 }
 
+TEST_CASE("engines: stride-1 8-bit engine writes its rows' bytes and no others") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    // The x passes store whole vectors past a row's last result where the next vector rewrites
+    // them (the scans' W - Wc lanes) and mask the row's tail: given a region of a larger
+    // matrix as the result, the engine must fill the region and leave the bytes around it,
+    // the ends of its rows included. Rows of outputs * channels on both sides of 15, 16, 30,
+    // 32 and 64; averages beyond and within 256 cells (32- and 16-bit scans), wide max/min.
+    std::mt19937 rng(49);
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (PoolType t : {PoolType::avg, PoolType::max, PoolType::min})
+            for (Extent w : {Extent{31, 31}, Extent{9, 9}, Extent{63, 5}})
+                for (int cn : {1, 3, 5, 6, 7})
+                    for (int outs : {1, 4, 5, 6, 10, 11, 13, 21, 22, 31, 33}) {
+                        PoolParams p;
+                        p.type = t;
+                        p.window = w;
+                        p.stride = {1, 1};
+                        const cv::Mat img = u8_image(rng, {outs + w.w - 1, 3 + w.h - 1}, cn);
+                        const cv::Mat parent1(9, (outs + 8) * cn, CV_8UC1, cv::Scalar(77));  // cv::Scalar: 4 channels
+                        cv::Mat region = parent1.reshape(cn)(cv::Rect(3, 2, outs, 3));
+                        REQUIRE(detail::pool_sliding_u8(img, p, region));
+                        INFO(sep_describe(p, img), " isa '", std::string(isa), "'");
+                        REQUIRE(region.data == parent1.ptr(2) + 3 * cn);  // written in place
+                        CHECK(test::same(region.clone(), detail::pool_generic(detail::make_plan(img, p), p)));
+                        cv::Mat around = parent1.clone();
+                        around(cv::Rect(3 * cn, 2, outs * cn, 3)).setTo(77);
+                        CHECK(cv::countNonZero(around != 77) == 0);
+                    }
+    }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     // Cells i / D along a line: the window at w sums to exactly w, so the line's windows
