@@ -994,7 +994,9 @@ public:
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         tiles_ = wide && !scan_;
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
-        band_.assign(stride_ * (tiles_ ? 16 : 2), 0);
+        // Row mode and the scans: one row of y sums, updated in place (half the footprint of
+        // two alternating rows, which with the source rows spilled out of L1).
+        band_.assign(stride_ * (tiles_ ? 16 : 1), 0);
         if (tiles_) {
             chunk_ = 512;
             const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 8) + 8;
@@ -1007,7 +1009,7 @@ public:
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
         const size_t lo = size_t(jb_.x.lo) * cn_;
-        const int R = tiles_ ? 16 : 2;
+        const int R = tiles_ ? 16 : 1;
         u16* prev = nullptr;
         for (int b = oy0; b < oy1; b += R) {
             const int rows = std::min(R, oy1 - b);
