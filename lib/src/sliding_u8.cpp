@@ -10,8 +10,8 @@
 // transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row, 64 bytes at a time with AVX-512; transposed tiles measured slower for them). The
-// y pass prefetches the source rows it reads next: the hardware prefetcher alone left each
+// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them). The y
+// pass prefetches the source rows it reads next: the hardware prefetcher alone left each
 // row's first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
@@ -19,7 +19,7 @@
 // (no padded copy). Avg is taken only where every window has the same divisor, and rounds
 // as round_div() does (docs/semantics.md). Strides beyond 1 (3x3/2) for narrow windows:
 // each output row's rows gathered, x at full resolution, every s-th taken. AVX2 at least
-// (AVX-512 where named above; IMGPOOL_SLIDING_ISA=avx2 keeps to AVX2): without AVX2 the
+// (the AVX-512 scans where the CPU has them; IMGPOOL_SLIDING_ISA=avx2 keeps to AVX2): without AVX2 the
 // separable engine takes these cases.
 #include <opencv2/core.hpp>
 
@@ -803,37 +803,6 @@ IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_
     }
 }
 
-// ---------------------------------------------------------------- max/min along x, AVX-512
-
-// x_row_maxmin_wide 64 bytes at a time: the same passes, half the instructions.
-template <bool Max>
-IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
-    return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
-}
-IMGPOOL_SL_512_INLINE __m512i ld64(const u8* p) { return _mm512_loadu_si512(p); }
-
-template <bool Max>
-IMGPOOL_SL_512 void x_row_maxmin_wide512(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
-    const size_t K = size_t(k);
-    size_t w = 1;  // as x_row_maxmin_wide
-    const u8* src = v;
-    for (; 4 * w <= K; w *= 4, src = a) {
-        const size_t d = w * cn, m = n + (K - 4 * w) * cn;
-        for (size_t i = 0; i < m; i += 64)  // the last vector's excess lands in the slack
-            _mm512_storeu_si512(a + i, vop512<Max>(vop512<Max>(ld64(src + i), ld64(src + i + d)), vop512<Max>(ld64(src + i + 2 * d), ld64(src + i + 3 * d))));
-    }
-    const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
-    auto join = [&](size_t i) IMGPOOL_SL_LAMBDA512 {
-        return vop512<Max>(vop512<Max>(ld64(src + i), ld64(src + i + o1)), vop512<Max>(ld64(src + i + o2), ld64(src + i + o3)));
-    };
-    size_t i = 0;
-    if (stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0)
-        for (; i + 64 <= n; i += 64) _mm512_stream_si512(reinterpret_cast<__m512i*>(out + i), join(i));
-    else
-        for (; i + 64 <= n; i += 64) _mm512_storeu_si512(out + i, join(i));
-    if (i < n) _mm512_mask_storeu_epi8(out + i, ~0ull >> (64 - (n - i)), join(i));  // the sources' slack covers the loads
-}
-
 #pragma GCC diagnostic pop
 
 // ---------------------------------------------------------------- the engines
@@ -898,7 +867,6 @@ public:
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
-        avx512_ = use_avx512();
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
@@ -970,13 +938,11 @@ public:
 
 private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
-    bool avx512_ = false;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
 
     IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
         if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
-        if (avx512_) return x_row_maxmin_wide512<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
         x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
     }
 };
