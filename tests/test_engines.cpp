@@ -657,6 +657,17 @@ cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
 // Padding for a window of k: anywhere from none to k - 1 cells.
 int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
 
+// Selects the stride-1 engine's x method for wide averages for a scope: "" the AVX-512
+// scans where the CPU has them, "avx2" the transposed tiles.
+struct SlidingIsa {
+    explicit SlidingIsa(const char* cap) {
+        if (*cap) ::setenv("IMGPOOL_SLIDING_ISA", cap, 1);
+    }
+    ~SlidingIsa() { ::unsetenv("IMGPOOL_SLIDING_ISA"); }
+    SlidingIsa(const SlidingIsa&) = delete;
+    SlidingIsa& operator=(const SlidingIsa&) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders") {
@@ -703,26 +714,30 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
 TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and chunks") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(42);
-    // Widths around 16/32 samples, 256/512-pixel chunks, bands of 16/32 rows; windows of
-    // 1, the row-mode limits, tile sizes, 63 and 127; SAME padding clips every edge.
-    for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
-                     Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
-        for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
-            for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
-                for (int cn : {1, 3, 4}) {
-                    PoolParams p;
-                    p.type = t;
-                    p.window = w;
-                    p.stride = {1, 1};
-                    p.padding = Padding::tf_same();
-                    if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
-                        p.border = Border::replicate;
-                        p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+    // Widths around 16/32 samples, 256/512-pixel chunks, bands of 16/32 rows; windows of 1,
+    // the row-mode limits, tile sizes, 63 and 127 (van Herk along y); SAME padding clips
+    // every edge. Both x methods of wide averages (SlidingIsa: AVX-512 scans, tiles).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (Extent w : {Extent{1, 1}, Extent{3, 3}, Extent{4, 5}, Extent{8, 2}, Extent{9, 9}, Extent{5, 1},
+                         Extent{63, 63}, Extent{127, 3}, Extent{2, 127}, Extent{17, 40}})
+            for (cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(33, 35), cv::Size(531, 70), cv::Size(300, 33)})
+                for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                    for (int cn : {1, 3, 4}) {
+                        PoolParams p;
+                        p.type = t;
+                        p.window = w;
+                        p.stride = {1, 1};
+                        p.padding = Padding::tf_same();
+                        if (t == PoolType::avg) {  // full windows: reflect needs padding < size, so replicate
+                            p.border = Border::replicate;
+                            p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
+                        }
+                        const cv::Mat src = u8_image(rng, size, cn);
+                        INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
+                        sliding_check(src, p);
                     }
-                    const cv::Mat src = u8_image(rng, size, cn);
-                    INFO(sep_describe(p, src));
-                    sliding_check(src, p);
-                }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 64 at every width and channel count") {
@@ -795,21 +810,6 @@ TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor clas
         }
 }
 
-namespace {
-
-// Selects the stride-1 engine's x method for wide averages for a scope: "" the AVX-512
-// scans where the CPU has them, "avx2" the transposed tiles.
-struct SlidingIsa {
-    explicit SlidingIsa(const char* cap) {
-        if (*cap) ::setenv("IMGPOOL_SLIDING_ISA", cap, 1);
-    }
-    ~SlidingIsa() { ::unsetenv("IMGPOOL_SLIDING_ISA"); }
-    SlidingIsa(const SlidingIsa&) = delete;
-    SlidingIsa& operator=(const SlidingIsa&) = delete;
-};
-
-}  // namespace
-
 TEST_CASE("engines: stride-1 8-bit engine, wide averages through the AVX-512 scans and the tiles alike") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(44);
@@ -846,12 +846,44 @@ TEST_CASE("engines: stride-1 8-bit engine, wide averages through the AVX-512 sca
             } catch (const imgpool::Error&) {
                 continue;
             }
-            INFO(sep_describe(p, src), " isa '", isa, "'");
+            INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
             sliding_check(src, p);
             ++checked;
         }
     }
     CHECK(checked > 500);
+}
+
+TEST_CASE("engines: stride-1 8-bit engine writes its rows' bytes and no others") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    // The x passes store whole vectors past a row's last result where the next vector rewrites
+    // them (the scans' W - Wc lanes) and mask the row's tail: given a region of a larger
+    // matrix as the result, the engine must fill the region and leave the bytes around it,
+    // the ends of its rows included. Rows of outputs * channels on both sides of 15, 16, 30,
+    // 32 and 64; averages beyond and within 256 cells (32- and 16-bit scans), wide max/min.
+    std::mt19937 rng(49);
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (PoolType t : {PoolType::avg, PoolType::max, PoolType::min})
+            for (Extent w : {Extent{31, 31}, Extent{9, 9}, Extent{63, 5}})
+                for (int cn : {1, 3, 5, 6, 7})
+                    for (int outs : {1, 4, 5, 6, 10, 11, 13, 21, 22, 31, 33}) {
+                        PoolParams p;
+                        p.type = t;
+                        p.window = w;
+                        p.stride = {1, 1};
+                        const cv::Mat img = u8_image(rng, {outs + w.w - 1, 3 + w.h - 1}, cn);
+                        const cv::Mat parent1(9, (outs + 8) * cn, CV_8UC1, cv::Scalar(77));  // cv::Scalar: 4 channels
+                        cv::Mat region = parent1.reshape(cn)(cv::Rect(3, 2, outs, 3));
+                        REQUIRE(detail::pool_sliding_u8(img, p, region));
+                        INFO(sep_describe(p, img), " isa '", std::string(isa), "'");
+                        REQUIRE(region.data == parent1.ptr(2) + 3 * cn);  // written in place
+                        CHECK(test::same(region.clone(), detail::pool_generic(detail::make_plan(img, p), p)));
+                        cv::Mat around = parent1.clone();
+                        around(cv::Rect(3 * cn, 2, outs * cn, 3)).setTo(77);
+                        CHECK(cv::countNonZero(around != 77) == 0);
+                    }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {

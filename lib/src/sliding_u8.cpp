@@ -10,15 +10,17 @@
 // transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row; transposed tiles measured slower for them). The y pass prefetches the source rows it
-// reads next: the hardware prefetcher alone left each row's first read to L3's latency.
+// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them). The y
+// pass prefetches the source rows it reads next: the hardware prefetcher alone left each
+// row's first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
 // (no padded copy). Avg is taken only where every window has the same divisor, and rounds
 // as round_div() does (docs/semantics.md). Strides beyond 1 (3x3/2) for narrow windows:
-// each output row's rows gathered, x at full resolution, every s-th taken. AVX2 only:
-// without it the separable engine takes these cases.
+// each output row's rows gathered, x at full resolution, every s-th taken. AVX2 at least
+// (the AVX-512 scans where the CPU has them; IMGPOOL_SLIDING_ISA=avx2 keeps to AVX2): without AVX2 the
+// separable engine takes these cases.
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -625,6 +627,7 @@ IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
 #endif
 #define IMGPOOL_SL_512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl")))
 #define IMGPOOL_SL_512_INLINE __attribute__((target("avx2,avx512f,avx512bw,avx512vl"), always_inline)) inline
+#define IMGPOOL_SL_LAMBDA512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl"), always_inline))
 
 constexpr size_t kScanMaxCn = 8;
 
@@ -650,103 +653,153 @@ IMGPOOL_SL_512_INLINE __m512i div32x(__m512i N, const Divisor& dv) {
     return q;
 }
 
-// 16-bit lanes (D <= 256): 32 outputs per vector.
+// 16-bit lanes (D <= 256): 32 outputs per vector. put(): `full` stores all W bytes (those
+// past the vector's last output are rewritten by the next vector), else the masked lanes.
 template <int Mode>
 struct Lanes16 {
     static constexpr size_t W = 32;
     using T = u16;
     using Mask = __mmask32;
     static Mask mask(size_t r) { return r >= W ? ~Mask(0) : Mask((1u << r) - 1); }
+    template <bool Narrow>
     static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m) {
         return _mm512_sub_epi16(_mm512_maskz_loadu_epi16(m, a), _mm512_maskz_loadu_epi16(m, b));
     }
     static IMGPOOL_SL_512_INLINE __m512i add(__m512i a, __m512i b) { return _mm512_add_epi16(a, b); }
     static IMGPOOL_SL_512_INLINE __m512i shift(Mask keep, __m512i idx, __m512i x) { return _mm512_maskz_permutexvar_epi16(keep, idx, x); }
     static IMGPOOL_SL_512_INLINE __m512i perm(__m512i idx, __m512i x) { return _mm512_permutexvar_epi16(idx, x); }
-    static IMGPOOL_SL_512_INLINE void put(u8* out, Mask m, __m512i S, const Divisor& dv) {
+    static IMGPOOL_SL_512_INLINE void put(u8* out, bool full, Mask m, __m512i S, const Divisor& dv) {
         const __m256i q = _mm512_cvtepi16_epi8(div16x<Mode>(S, dv));
-        if (m == ~Mask(0)) return st(out, q);  // Zen 4's vpmovwb to memory measured slow
+        if (full) return st(out, q);  // Zen 4's vpmovwb to memory measured slow
         _mm256_mask_storeu_epi8(out, m, q);
     }
 };
 
-// 32-bit lanes (D > 256): 16 outputs per vector.
+// 32-bit lanes (D > 256): 16 outputs per vector. Narrow: y sums below 2^15 (at most 128
+// rows), so the difference fits 16 bits: one widening instead of two.
 template <bool Ties>
 struct Lanes32 {
     static constexpr size_t W = 16;
     using T = std::uint32_t;
     using Mask = __mmask16;
     static Mask mask(size_t r) { return r >= W ? Mask(0xFFFF) : Mask((1u << r) - 1); }
+    template <bool Narrow>
     static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m) {
-        return _mm512_sub_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, a)), _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, b)));
+        const __m256i x = _mm256_maskz_loadu_epi16(m, a), y = _mm256_maskz_loadu_epi16(m, b);
+        if (Narrow) return _mm512_cvtepi16_epi32(_mm256_sub_epi16(x, y));
+        return _mm512_sub_epi32(_mm512_cvtepu16_epi32(x), _mm512_cvtepu16_epi32(y));
     }
     static IMGPOOL_SL_512_INLINE __m512i add(__m512i a, __m512i b) { return _mm512_add_epi32(a, b); }
     static IMGPOOL_SL_512_INLINE __m512i shift(Mask keep, __m512i idx, __m512i x) { return _mm512_maskz_permutexvar_epi32(keep, idx, x); }
     static IMGPOOL_SL_512_INLINE __m512i perm(__m512i idx, __m512i x) { return _mm512_permutexvar_epi32(idx, x); }
-    static IMGPOOL_SL_512_INLINE void put(u8* out, Mask m, __m512i S, const Divisor& dv) {
+    static IMGPOOL_SL_512_INLINE void put(u8* out, bool full, Mask m, __m512i S, const Divisor& dv) {
         const __m128i q = _mm512_cvtepi32_epi8(div32x<Ties>(S, dv));
-        if (m == Mask(0xFFFF)) return st16(out, q);
+        if (full) return st16(out, q);
         _mm_mask_storeu_epi8(out, m, q);
     }
 };
 
-// The scan along one row; Steps = the lane shifts (cn, 2cn, 4cn... below W) as a constant.
-// Running the row as 4 interleaved pieces (4 carry chains) measured slower: the loop is
-// bound by its instructions (4.7 per cycle), not by the carry's latency.
-template <class L, int Steps>
+// The scans' permute indices for cn channels, built once (per row they cost ~0.2 ms of a 4K
+// pass): lane j's source for a shift by cn << q lanes, and the lane of the last sum of lane
+// j's channel in a vector of Wc outputs.
+template <typename T, size_t W>
+struct ScanIdx {
+    alignas(64) T last[W];
+    alignas(64) T shift[5][W];
+};
+
+template <typename T, size_t W>
+const ScanIdx<T, W>& scan_idx(size_t cn) {
+    static const std::vector<ScanIdx<T, W>> all = [] {
+        std::vector<ScanIdx<T, W>> a(kScanMaxCn + 1);
+        for (size_t c = 1; c <= kScanMaxCn; ++c)
+            for (size_t j = 0; j < W; ++j) {
+                a[c].last[j] = T(W - W % c - c + j % c);
+                for (size_t q = 0; q < 5; ++q) a[c].shift[q][j] = T(j >= (c << q) ? j - (c << q) : 0);
+            }
+        return a;
+    }();
+    return all[cn];
+}
+
+// The sums of the first k cells of channels 0 .. cn-1 (cn <= 8) in lanes 0 .. cn-1, reading
+// up to 8 cells past the last: k vector adds rather than k * cn scalar ones.
+IMGPOOL_SL_INLINE __m256i first_sums(const u16* v, size_t cn, size_t k) {
+    __m256i a = _mm256_setzero_si256();
+    for (size_t t = 0; t < k; ++t) a = _mm256_add_epi32(a, _mm256_cvtepu16_epi32(ld16(v + t * cn)));
+    return a;
+}
+
+// The scan along one row; Steps = the lane shifts (cn, 2cn, 4cn... below Wc) as a constant.
+// A vector takes Wc = W - W % cn outputs (30 of 32 lanes for RGB), a whole number of pixels:
+// then the carry (lane j: the last sum of channel j % cn) is the same in every vector's
+// lane order, and goes on by one add of the vector's last sums; with W outputs the carry
+// was re-permuted from the previous vector's sums, a permute and adds on the loop's
+// critical path (RGB 4K, whole pass: 31x31 5.4 -> 4.9 ms, 63x63 5.7 -> 5.3).
+template <class L, int Steps, bool Narrow>
 IMGPOOL_SL_512 void x_row_scan_t(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& div) {
     constexpr size_t W = L::W;
     using T = typename L::T;
+    const size_t Wc = W - W % cn;
     const Divisor dv = div;  // a local copy: the stores cannot change it, so no reloads
-    alignas(64) T init[W] = {}, carry[W], shift[Steps + 1][W];
+    const ScanIdx<T, W>& idx = scan_idx<T, W>(cn);
+    alignas(64) T init[W];
     typename L::Mask keep[Steps + 1];
-    for (size_t j = 0; j < W; ++j) carry[j] = T(W - cn + j % cn);  // the previous vector's sum cn before
-    for (int q = 0; q < Steps; ++q) {
-        const size_t sh = cn << q;
-        for (size_t j = 0; j < W; ++j) shift[q][j] = T(j >= sh ? j - sh : 0);
-        keep[q] = typename L::Mask(~0ull << sh);
+    for (int q = 0; q < Steps; ++q) keep[q] = typename L::Mask(~0ull << (cn << q));
+    alignas(32) std::uint32_t first[8];  // the first cn sums directly
+    _mm256_store_si256(reinterpret_cast<__m256i*>(first), first_sums(v, cn, k));
+    for (size_t c = 0; c < cn; ++c) {
+        for (size_t j = c; j < W; j += cn) init[j] = T(first[c] + std::uint32_t(dv.D / 2));
+        out[c] = dv.scalar(first[c]);
     }
-    for (size_t c = 0; c < cn; ++c) {  // the first cn sums directly
-        std::uint32_t a = 0;
-        for (size_t t = 0; t < k; ++t) a += v[c + t * cn];
-        init[W - cn + c] = T(a + std::uint32_t(dv.D / 2));
-        out[c] = dv.scalar(a);
-    }
-    __m512i S = _mm512_load_si512(init);
-    const __m512i cidx = _mm512_load_si512(carry);
+    __m512i carry = _mm512_load_si512(init);
+    const __m512i lidx = _mm512_load_si512(idx.last);
     __m512i sidx[Steps + 1];
-    for (int q = 0; q < Steps; ++q) sidx[q] = _mm512_load_si512(shift[q]);
+    for (int q = 0; q < Steps; ++q) sidx[q] = _mm512_load_si512(idx.shift[q]);
     const size_t far = (k - 1) * cn;
-    for (size_t i = cn; i < n; i += W) {
-        const typename L::Mask m = L::mask(n - i);
-        __m512i d = L::diff(v + i + far, v + i - cn, m);
+    auto step = [&](size_t i, typename L::Mask m, bool full) IMGPOOL_SL_LAMBDA512 {
+        __m512i d = L::template diff<Narrow>(v + i + far, v + i - cn, m);
         for (int q = 0; q < Steps; ++q) d = L::add(d, L::shift(keep[q], sidx[q], d));
-        S = L::add(d, L::perm(cidx, S));
-        L::put(out + i, m, S, dv);
+        L::put(out + i, full, m, L::add(d, carry), dv);
+        carry = L::add(carry, L::perm(lidx, d));
+    };
+    // While W outputs remain, one mask and whole stores (the last W - Wc bytes rewritten by
+    // the next vector); then the tail's masks.
+    size_t i = cn;
+    const typename L::Mask whole = L::mask(Wc);
+    for (; i + W <= n; i += Wc) step(i, whole, true);
+    for (; i < n; i += Wc) step(i, L::mask(std::min(n - i, Wc)), false);
+}
+
+template <class L, bool Narrow>
+IMGPOOL_SL_512 void x_row_scan_n(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv) {
+    int steps = 0;
+    for (size_t sh = cn; sh < L::W - L::W % cn; sh *= 2) ++steps;
+    switch (steps) {
+    case 0: return x_row_scan_t<L, 0, Narrow>(v, out, n, cn, k, dv);
+    case 1: return x_row_scan_t<L, 1, Narrow>(v, out, n, cn, k, dv);
+    case 2: return x_row_scan_t<L, 2, Narrow>(v, out, n, cn, k, dv);
+    case 3: return x_row_scan_t<L, 3, Narrow>(v, out, n, cn, k, dv);
+    case 4: return x_row_scan_t<L, 4, Narrow>(v, out, n, cn, k, dv);
+    default: return x_row_scan_t<L, 5, Narrow>(v, out, n, cn, k, dv);  // 32 lanes, cn == 1
     }
 }
 
 template <class L>
-IMGPOOL_SL_512 void x_row_scan_l(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv) {
-    int steps = 0;
-    for (size_t sh = cn; sh < L::W; sh *= 2) ++steps;
-    switch (steps) {
-    case 0: return x_row_scan_t<L, 0>(v, out, n, cn, k, dv);
-    case 1: return x_row_scan_t<L, 1>(v, out, n, cn, k, dv);
-    case 2: return x_row_scan_t<L, 2>(v, out, n, cn, k, dv);
-    case 3: return x_row_scan_t<L, 3>(v, out, n, cn, k, dv);
-    case 4: return x_row_scan_t<L, 4>(v, out, n, cn, k, dv);
-    default: return x_row_scan_t<L, 5>(v, out, n, cn, k, dv);  // 32 lanes, cn == 1
-    }
+IMGPOOL_SL_512 void x_row_scan_l(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow) {
+    if (narrow) return x_row_scan_n<L, true>(v, out, n, cn, k, dv);
+    x_row_scan_n<L, false>(v, out, n, cn, k, dv);
 }
 
 // The scans' x pass of one row of y sums `v` (virtual cells from 0) into n = outputs * cn bytes.
-IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv) {
-    if (dv.D > 256) return dv.ties ? x_row_scan_l<Lanes32<true>>(v, out, n, cn, k, dv) : x_row_scan_l<Lanes32<false>>(v, out, n, cn, k, dv);
-    switch (div16_mode(dv)) {
-    case 1: return x_row_scan_l<Lanes16<1>>(v, out, n, cn, k, dv);
-    case 2: return x_row_scan_l<Lanes16<2>>(v, out, n, cn, k, dv);
-    default: return x_row_scan_l<Lanes16<3>>(v, out, n, cn, k, dv);  // k > 4 here: mode 0 never
+// `narrow`: every y sum below 2^15.
+IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow) {
+    if (dv.D > 256)
+        return dv.ties ? x_row_scan_l<Lanes32<true>>(v, out, n, cn, k, dv, narrow) : x_row_scan_l<Lanes32<false>>(v, out, n, cn, k, dv, narrow);
+    switch (div16_mode(dv)) {  // 16-bit differences wrap and still end exact: narrow or not, one loop
+    case 1: return x_row_scan_n<Lanes16<1>, false>(v, out, n, cn, k, dv);
+    case 2: return x_row_scan_n<Lanes16<2>, false>(v, out, n, cn, k, dv);
+    default: return x_row_scan_n<Lanes16<3>, false>(v, out, n, cn, k, dv);  // k > 4 here: mode 0 never
     }
 }
 
@@ -763,6 +816,15 @@ struct alignas(32) Lane32 {
 struct alignas(16) Lane16 {
     u8 b[16];
 };
+
+// AVX-512 loops where the CPU has them; IMGPOOL_SLIDING_ISA=avx2 keeps to the AVX2 ones (for
+// tests and comparisons).
+bool use_avx512() {
+    static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
+                                 cv::checkHardwareSupport(CV_CPU_AVX_512VL);
+    const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
+    return hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+}
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
 // the staging rows for the tiles' rows past the result's end.
@@ -893,15 +955,14 @@ public:
         // Wide windows: the AVX-512 scans where the CPU has them (measured faster than the
         // tiles), else transposed tiles. IMGPOOL_SLIDING_ISA=avx2 keeps to the tiles (for
         // tests and comparisons).
-        static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW) &&
-                                     cv::checkHardwareSupport(CV_CPU_AVX_512VL);
-        const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
-        const bool avx512 = hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+        const bool avx512 = use_avx512();
         const bool wide = x.k > kRowModeAvg || jb.divisor > 256;
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         tiles_ = wide && !scan_;
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
-        band_.assign(stride_ * (tiles_ ? 16 : 2), 0);
+        // Row mode and the scans: one row of y sums, updated in place (half the footprint of
+        // two alternating rows, which with the source rows spilled out of L1).
+        band_.assign(stride_ * (tiles_ ? 16 : 1), 0);
         if (tiles_) {
             chunk_ = 512;
             const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 8) + 8;
@@ -914,7 +975,7 @@ public:
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
         const size_t lo = size_t(jb_.x.lo) * cn_;
-        const int R = tiles_ ? 16 : 2;
+        const int R = tiles_ ? 16 : 1;
         u16* prev = nullptr;
         for (int b = oy0; b < oy1; b += R) {
             const int rows = std::min(R, oy1 - b);
@@ -926,7 +987,7 @@ public:
                 fill_margins(row(r), margins_, cn_);
                 if (tiles_) continue;
                 if (scan_) {
-                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_);
+                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_, jb_.y.k <= 128);
                     continue;
                 }
                 if (jb_.x.s == 1) {
