@@ -13,10 +13,11 @@ namespace imgpool::detail {
 // channels; max, min, avg, sum): one pass, vectorised. pool_2x2.cpp.
 bool pool_2x2(const cv::Mat& src, const PoolParams& p, int depth, cv::Mat& dst);
 
-// Stride 1 (or narrow windows such as 3x3/2), dilation 1, 8-bit in and out: max and min
-// up to 16 taps wide, avg (one divisor for all windows) at a cost per pixel independent
-// of the window (transposed tiles along x); border fills without a padded copy. AVX2 only.
-// sliding_u8.cpp.
+// Stride 1 (or narrow windows such as 3x3/2), dilation 1, 8-bit in and out: max, min and
+// avg (one divisor for all windows) of any width at a cost per pixel nearly independent of
+// the window (van Herk / running sums along y; windows of 4, 16, 64 for max/min and prefix
+// sums or transposed tiles for avg along x); border fills without a padded copy. Needs
+// AVX2, and uses AVX-512 where the CPU has it. sliding_u8.cpp.
 bool pool_sliding_u8(const cv::Mat& src, const PoolParams& p, cv::Mat& dst);
 
 // Global max, min, avg and sum (not float sums stored as integers): one vectorised,
