@@ -160,4 +160,14 @@ cv::Mat opencv_decode(const std::vector<unsigned char>& b) {
     return swapped(cv::imdecode(b, cv::IMREAD_UNCHANGED));
 }
 
+cv::Mat random_image(std::mt19937& rng, cv::Size size, int depth, int cn) {
+    cv::Mat m(size, CV_MAKETYPE(depth, cn));
+    cv::Mat flat = m.reshape(1);
+    cv::theRNG().state = rng();
+    if (depth == CV_32F || depth == CV_64F) cv::randn(flat, 0, 100);
+    else cv::randu(flat, -40000, 40000);  // saturates into each depth's range
+    if (rng() % 4 == 0) flat.setTo(3, flat > 0);  // many ties
+    return m;
+}
+
 }  // namespace test

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,9 @@ double max_rel_diff(const cv::Mat& a, const cv::Mat& b);
 cv::Mat swapped(const cv::Mat& m);
 // What cv::imdecode(IMREAD_UNCHANGED) gives, in RGB(A) order; its codecs' stderr kept quiet.
 cv::Mat opencv_decode(const std::vector<unsigned char>& b);
+// Random samples of `depth` (integers saturated into its range, floats around 0), with many
+// ties in one image of four: input for comparing engines.
+cv::Mat random_image(std::mt19937& rng, cv::Size size, int depth, int cn);
 // A Mat from rows of numbers, one channel, of `depth`.
 cv::Mat mat(const std::vector<std::vector<double>>& rows, int depth = CV_64F);
 

@@ -10,20 +10,9 @@
 #include "support.hpp"
 
 using namespace imgpool;
+using test::random_image;
 
 namespace {
-
-cv::Mat random_image(std::mt19937& rng, cv::Size size, int depth, int cn) {
-    cv::Mat m(size, CV_MAKETYPE(depth, cn));
-    cv::Mat flat = m.reshape(1);
-    cv::theRNG().state = rng();
-    if (depth == CV_32F || depth == CV_64F)
-        cv::randn(flat, 0, 100);
-    else
-        cv::randu(flat, -40000, 40000);           // saturates into each depth's range
-    if (rng() % 4 == 0) flat.setTo(3, flat > 0);  // many ties
-    return m;
-}
 
 // Integer results are exact whatever the engine; float sums may be taken in another order
 // by another engine (as in test_engines.cpp), order-free types are exact.
