@@ -153,6 +153,11 @@ std::string input_name(const Options& o) { return o.input == "-" ? "stdin" : o.i
 Outcome process(const Options& o) {
     const auto started = std::chrono::steady_clock::now();
     Outcome out;
+    const auto finished = [&] {
+        out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        spdlog::debug("{}: done in {:.1f} ms", input_name(o), out.milliseconds);
+        return out;
+    };
     io::Bytes data;
     const io::Format hint = o.input == "-" ? io::Format::unknown : io::format_from_path(o.input);
     try {
@@ -178,9 +183,7 @@ Outcome process(const Options& o) {
     if (o.dry_run) return out;
     if (png_to_png_file(o, out, kernel)) {
         pool_png_to_file(o, std::move(data), out);
-        out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        spdlog::debug("{}: done in {:.1f} ms", input_name(o), out.milliseconds);
-        return out;
+        return finished();
     }
 
     cv::Mat img;
@@ -214,9 +217,7 @@ Outcome process(const Options& o) {
             throw Failure{usage, "--compare", e.what()};
         }
     }
-    out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    spdlog::debug("{}: done in {:.1f} ms", input_name(o), out.milliseconds);
-    return out;
+    return finished();
 }
 
 void report(const Options& o, const Outcome& out) {
