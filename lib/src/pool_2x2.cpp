@@ -517,6 +517,16 @@ IMGPOOL_AVX512_INLINE void step_u8(const u8* a, const u8* b, Out<op, u8>* d, int
         a0 = _mm512_loadu_si512(pa), a1 = _mm512_loadu_si512(pa + 64);
         b0 = _mm512_loadu_si512(pb), b1 = _mm512_loadu_si512(pb + 64);
     }
+    // Asking for the lines 4 KiB ahead keeps more cache misses in flight than the hardware
+    // prefetcher and the out-of-order window do alone (1-12 KiB tried): from memory the
+    // average took a fifth less time, max up to a tenth, and both less in L3.
+    if constexpr (!Tail && op != Op::sum) {
+        constexpr int ahead = 4096;
+        for (const u8* row : {pa, pb}) {
+            _mm_prefetch(reinterpret_cast<const char*>(row) + ahead, _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(row) + ahead + 64, _MM_HINT_T0);
+        }
+    }
     __m512i r;
     if constexpr (op == Op::max || op == Op::min) {
         const __m512i m0 = op_u8x<op>(a0, b0), m1 = op_u8x<op>(a1, b1);
@@ -536,16 +546,6 @@ IMGPOOL_AVX512_INLINE void step_u8(const u8* a, const u8* b, Out<op, u8>* d, int
         // Each vector is used twice; without this GCC loads it twice, into both uses, and the
         // loop becomes bound by loads (half of them split across cache lines).
         asm("" : "+v"(a0), "+v"(a1), "+v"(b0), "+v"(b1), "+v"(a0n), "+v"(a1n), "+v"(b0n), "+v"(b1n));
-        // The averages' many registers per step leave fewer steps in flight than max has, so
-        // fewer cache misses overlap: asking for the lines 4 KiB ahead (1-12 KiB tried) cut
-        // the time from memory by about a fifth. Max keeps up without it.
-        if constexpr (!Tail) {
-            constexpr int ahead = 4096;
-            for (const u8* row : {pa, pb}) {
-                _mm_prefetch(reinterpret_cast<const char*>(row) + ahead, _MM_HINT_T0);
-                _mm_prefetch(reinterpret_cast<const char*>(row) + ahead + 64, _MM_HINT_T0);
-            }
-        }
         r = _mm512_permutex2var_epi8(avg4_u8x<op>(a0, a0n, b0, b0n), load_table(t.e),
                                      avg4_u8x<op>(a1, a1n, b1, b1n));
     } else {  // sum: partner sums in 16 bits (maddubs: u8 * 1 + u8 * 1), stored as doubles
