@@ -1084,6 +1084,30 @@ TEST_CASE("engines: 8-bit median, big windows, large image in stripes, and the c
     CHECK_FALSE(takes(cv::Mat(20, 30, CV_16UC1, cv::Scalar::all(1)), p));
 }
 
+TEST_CASE("engines: 8-bit median, windows on both sides of the 16-bit counts' limit") {
+    // Up to 32767 cells the window histograms count in 16 bits (signed SSE2 compares),
+    // beyond in 32: windows of 32761 and 32942 cells, with nearly every cell in one bin
+    // (counts at the limit) or spread over four values (many ties), even counts too.
+    std::mt19937 rng(53);
+    for (Extent w : {Extent{181, 181}, Extent{182, 181}, Extent{182, 180}})
+        for (int fill : {0, 1}) {
+            cv::Mat src(w.h + 6, w.w + 9, CV_8UC1);
+            cv::theRNG().state = rng();
+            if (fill) {
+                src.setTo(200);
+                for (int i = 0; i < 40; ++i) src.at<std::uint8_t>(int(rng() % unsigned(src.rows)), int(rng() % unsigned(src.cols))) = std::uint8_t(rng());
+            } else {
+                cv::randu(src, 0, 4);
+            }
+            PoolParams p;
+            p.type = PoolType::median;
+            p.window = w;
+            p.stride = {2, 1};
+            INFO("window " << w.w << "x" << w.h << " fill " << fill);
+            median_check(src, p);
+        }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine also takes 3x3 stride 2, exactly") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(46);
