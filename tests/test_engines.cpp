@@ -736,23 +736,31 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
     std::mt19937 rng(47);
     // Widths on both sides of the direct loads' limit and of each power of 4 (one to three
     // passes, the last joining 2 to 4 windows), rows not a multiple of 32 bytes, 1 to 5
-    // channels, images narrower than the window (ignored or filled padding).
-    for (int k : {6, 7, 8, 15, 16, 17, 31, 48, 63, 64, 65, 200})
-        for (int cn : {1, 2, 3, 4, 5})
-            for (PoolType t : {PoolType::max, PoolType::min}) {
-                PoolParams p;
-                p.type = t;
-                p.window = {k, int(1 + rng() % 6)};
-                p.stride = {1, 1};
-                const int width = int(1 + rng() % 90);
-                if (width < k || rng() % 2) {
-                    p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
-                    p.border = Border(rng() % 3);  // ignore, zero, replicate
+    // channels, images narrower than the window (ignored or filled padding). With AVX-512
+    // VBMI ("" below) the levels of 2^M cells first: k around each power of 2 up to their
+    // limit of 7 levels (cn = 1) and beyond (passes after them), channels whose shifts stop
+    // the levels early (cn << M <= 64: 5, 17, 33) or leave none (65: the AVX2 passes).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (int k : {6, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 127, 128, 129, 200, 255, 256, 600})
+            for (int cn : {1, 2, 3, 4, 5, 17, 33, 65})
+                for (PoolType t : {PoolType::max, PoolType::min}) {
+                    if (cn > 5 && k % 3) continue;  // a few wide-pixel cases are enough
+                    PoolParams p;
+                    p.type = t;
+                    p.window = {k, int(1 + rng() % 6)};
+                    p.stride = {1, 1};
+                    const int width = int(1 + rng() % 90);
+                    if (width < k || rng() % 2) {
+                        p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
+                        p.border = Border(rng() % 3);  // ignore, zero, replicate
+                    }
+                    // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
+                    const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+                    INFO("isa '", std::string(isa), "'");
+                    sliding_check_if_valid(src, p);
                 }
-                // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
-                const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
-                sliding_check_if_valid(src, p);
-            }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {

@@ -10,7 +10,8 @@
 // transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them). The y
+// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them; with
+// AVX-512 VBMI, windows of 2, 4 ... 32 built in registers first, a permute per level). The y
 // pass prefetches the source rows it reads next: the hardware prefetcher alone left each
 // row's first read to L3's latency.
 //
@@ -513,11 +514,10 @@ IMGPOOL_SL_INLINE __m256i join4(const u8* p, size_t o1, size_t o2, size_t o3) {
 // from an L1-resident row), the last pass joining up to 4 of them (max and min are
 // idempotent, so they may overlap): about log4(k) passes instead of k loads per output.
 // `v` and `a` are readable 64 bytes past the row's (n + (k-1)*cn) cells.
+// x_row_maxmin_from: the same from windows of w cells already in `src` (v itself, w = 1).
 template <bool Max>
-IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
-    const size_t K = size_t(k);
-    size_t w = 1;  // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
-    const u8* src = v;
+IMGPOOL_SL_AVX2 void x_row_maxmin_from(const u8* src, size_t w, u8* a, u8* out, size_t n, size_t cn, size_t K, bool stream) {
+    // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
     for (; 4 * w <= K; w *= 4, src = a) {
         const size_t d = w * cn, m = n + (K - 4 * w) * cn;
         for (size_t i = 0; i < m; i += 32)  // the last vector's excess lands in the slack
@@ -530,6 +530,11 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, si
     else
         for (; i + 32 <= n; i += 32) put<false>(out + i, join4<Max>(src + i, o1, o2, o3));
     for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
+}
+
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    x_row_maxmin_from<Max>(v, 1, a, out, n, cn, size_t(k), stream);
 }
 
 template <int K, bool NT>
@@ -803,6 +808,83 @@ IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_
     }
 }
 
+// ---------------------------------------------------------------- along x, max/min: AVX-512 VBMI
+
+// Wide max/min along x with AVX-512 VBMI: windows of 2, 4 ... 2^M cells built in registers,
+// one level from the one below as op(L, L shifted by d = cn << l bytes), the shift a
+// two-source byte permute (vpermt2b) of a vector and its successor at that level: one load,
+// M permutes, M ops and one store per 64 bytes, where the AVX2 passes are load-bound (4
+// loads per 32 bytes and pass). Level l gets its vectors one step behind level l-1.
+#define IMGPOOL_SL_VBMI __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#define IMGPOOL_SL_LAMBDA_VBMI __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi"), always_inline))
+
+template <bool Max>
+IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
+    return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
+}
+
+// a[i] = op of v[i + t*cn], t < 2^M, for i < m, in whole vectors (a holds round_up(m, 64)
+// bytes). v is read below `lim` (zeros beyond: they reach only lanes past m).
+template <bool Max, int M>
+IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t cn) {
+    __m512i idx[M], prev[M];
+    for (int l = 0; l < M; ++l) {
+        alignas(64) u8 b[64];
+        for (size_t j = 0; j < 64; ++j) b[j] = u8(j + (cn << l));  // 64 and up: the successor
+        idx[l] = _mm512_load_si512(b);
+        prev[l] = _mm512_setzero_si512();
+    }
+    auto in = [&](size_t t) IMGPOOL_SL_LAMBDA_VBMI {
+        const size_t at = 64 * t;
+        if (at + 64 <= lim) return _mm512_loadu_si512(v + at);
+        if (at >= lim) return _mm512_setzero_si512();
+        return _mm512_maskz_loadu_epi8(~0ull >> (64 - (lim - at)), v + at);
+    };
+    // Step t: level l receives its vector t - l, and with the one before makes level l+1's.
+    auto step = [&](size_t t, bool warm) IMGPOOL_SL_LAMBDA_VBMI {
+        __m512i cur = in(t);
+        for (int l = 0; l < M; ++l) {
+            if (warm && t == size_t(l)) {
+                prev[l] = cur;
+                return;
+            }
+            const __m512i up = vop512<Max>(prev[l], _mm512_permutex2var_epi8(prev[l], idx[l], cur));
+            prev[l] = cur;
+            cur = up;
+        }
+        _mm512_storeu_si512(a + 64 * (t - M), cur);
+    };
+    const size_t T = (m + 63) / 64;
+    for (size_t t = 0; t < size_t(M); ++t) step(t, true);
+    for (size_t t = M; t < T + M; ++t) step(t, false);
+}
+
+template <bool Max>
+IMGPOOL_SL_VBMI void x_levels_m(const u8* v, size_t lim, u8* a, size_t m, size_t cn, int M) {
+    switch (M) {
+    case 1: return x_levels<Max, 1>(v, lim, a, m, cn);
+    case 2: return x_levels<Max, 2>(v, lim, a, m, cn);
+    case 3: return x_levels<Max, 3>(v, lim, a, m, cn);
+    case 4: return x_levels<Max, 4>(v, lim, a, m, cn);
+    case 5: return x_levels<Max, 5>(v, lim, a, m, cn);
+    case 6: return x_levels<Max, 6>(v, lim, a, m, cn);
+    default: return x_levels<Max, 7>(v, lim, a, m, cn);
+    }
+}
+
+// x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
+// one vector), then its passes and join from there (k = 63: 5 levels, then one join of 2).
+template <bool Max>
+IMGPOOL_SL_VBMI void x_row_maxmin_vbmi(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const size_t K = size_t(k);
+    int M = 0;
+    while (M < 7 && (size_t(2) << M) <= K && (cn << M) <= 64) ++M;
+    if (M == 0) return x_row_maxmin_wide<Max>(v, a, out, n, cn, k, stream);
+    const size_t W = size_t(1) << M;
+    x_levels_m<Max>(v, n + (K - 1) * cn, a, n + (K - W) * cn, cn, M);
+    x_row_maxmin_from<Max>(a, W, a, out, n, cn, K, stream);
+}
+
 #pragma GCC diagnostic pop
 
 // ---------------------------------------------------------------- the engines
@@ -824,6 +906,12 @@ bool use_avx512() {
                                  cv::checkHardwareSupport(CV_CPU_AVX_512VL);
     const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
     return hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+}
+
+// The VBMI levels of wide max/min along x where the CPU has them (same override).
+bool use_vbmi() {
+    static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512VBMI);
+    return hardware && use_avx512();
 }
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
@@ -867,6 +955,7 @@ public:
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
+        vbmi_ = x.k > kDirectMax && use_vbmi();
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
@@ -940,9 +1029,11 @@ private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
+    bool vbmi_ = false;
 
     IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
         if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
+        if (vbmi_) return x_row_maxmin_vbmi<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
         x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
     }
 };
