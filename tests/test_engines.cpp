@@ -763,6 +763,48 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
     }
 }
 
+TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in column strips") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(50);
+    // Windows over 4 rows run in column strips of the result (MaxMin::run_strips): 2 KB of
+    // samples each at 127 rows and more (640 RGB, 512 RGBA, 2048 gray outputs), about
+    // 52 KB at 5 rows. Results a column either side of one and two strips, strips whose
+    // windows reach into the padding at either end (filled padding copies cells the strip
+    // must compute, perhaps outside its own span), rows over more than one block of k.
+    // Random images would give 255 (or 0) in nearly every window of this size: the cells
+    // here are the identity but for about 2 per window.
+    auto sparse = [&](cv::Size size, int cn, int window, bool max) {
+        cv::Mat m(size, CV_8UC(cn), cv::Scalar::all(max ? 0 : 255));
+        for (std::uint8_t* b = m.data; b < m.dataend; ++b)
+            if (rng() % unsigned(window) < 2) *b = std::uint8_t(rng());
+        return m;
+    };
+    struct Case {
+        int cn, outs, kx, ky;
+    };
+    const Case cases[] = {{3, 639, 9, 127}, {3, 640, 63, 127}, {3, 641, 3, 127},  {3, 1281, 17, 200},
+                          {4, 511, 7, 130}, {4, 513, 64, 127}, {4, 1025, 5, 127}, {1, 2047, 63, 127},
+                          {1, 2049, 2, 127}, {1, 4097, 31, 127}, {4, 13057, 3, 5}, {2, 1100, 40, 128}};
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (const Case& c : cases)
+            for (int trial = 0; trial < 3; ++trial) {
+                PoolParams p;
+                p.type = trial == 1 ? PoolType::min : PoolType::max;
+                p.window = {c.kx, c.ky};
+                p.stride = {1, 1};
+                // Trial 2: the last strip's reflected padding copies cells before the strip.
+                const int pl = trial == 0 ? 0 : pick_pad(rng, c.kx), pr = trial == 0 ? 0 : trial == 2 ? c.kx - 1 : pick_pad(rng, c.kx);
+                const int rows = c.ky == 5 ? 14 : trial == 2 && c.kx <= 9 ? 2 * c.ky + 3 : c.ky + 2;
+                p.padding = Padding::explicit_(pl, trial == 2 ? 1 : 0, pr, trial == 2 ? 2 : 0);
+                p.border = trial == 0 ? Border::ignore : trial == 2 ? Border::reflect : Border(rng() % 4);  // reflect: padding < size
+                const cv::Mat src = sparse({c.outs + c.kx - 1 - pl - pr, rows}, c.cn, c.kx * c.ky, p.type == PoolType::max);
+                INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
+                sliding_check_if_valid(src, p);
+            }
+    }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(48);

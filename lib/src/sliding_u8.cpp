@@ -11,9 +11,11 @@
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
 // row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them; with
-// AVX-512 VBMI, windows of 2, 4 ... 32 built in registers first, a permute per level). The y
-// pass prefetches the source rows it reads next: the hardware prefetcher alone left each
-// row's first read to L3's latency.
+// AVX-512 VBMI, windows of 2, 4 ... 32 built in registers first, a permute per level, and
+// the last join too). Max/min over more than 4 rows run in column strips of the result, so
+// that van Herk's suffix rows and the source rows it reads twice stay in L2. The y pass
+// prefetches the source rows it reads next: the hardware prefetcher alone left each row's
+// first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
@@ -105,6 +107,8 @@ struct Job {
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 // Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
 constexpr int kDirectMax = 6;
+// Max/min with van Herk along y: the L2 bytes a column strip's y pass may take (MaxMin::run_strips).
+constexpr size_t kStripL2 = size_t(512) << 10;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -297,10 +301,16 @@ void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) 
         for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
 }
 
+// The y pass's loops end a row of n >= 32 bytes with one vector over its last 32 (the
+// strips' rows are rarely whole vectors): max and min are idempotent, so the bytes done
+// twice, in place included, come out the same.
+inline size_t last_vector(size_t i, size_t n) { return i < n && n >= 32 ? n - 32 : i; }
+
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(d + i), ld(s + i)));
+    if ((i = last_vector(i, n)) + 32 == n) st(d + i, vop<Max>(ld(d + i), ld(s + i))), i = n;
     for (; i < n; ++i) d[i] = sop<Max>(d[i], s[i]);
 }
 
@@ -308,10 +318,13 @@ IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
 template <bool Max>
 IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ahead) {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
+    for (; i + 64 <= n; i += 64) {  // one prefetch per line
         _mm_prefetch(reinterpret_cast<const char*>(ahead) + i, _MM_HINT_T0);
         st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+        st(d + i + 32, vop<Max>(ld(a + i + 32), ld(b + i + 32)));
     }
+    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    if ((i = last_vector(i, n)) + 32 == n) st(d + i, vop<Max>(ld(a + i), ld(b + i))), i = n;
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
@@ -360,7 +373,8 @@ struct HerkY {
 
     const u8* s_row(i64 i) { return i == k - 1 ? rows(b0 + k - 1) : S + size_t(i) * n; }
 
-    // The suffixes of the block of rows [b, b+k), down to index `from`.
+    // The suffixes of the block of rows [b, b+k), down to index `from`. (A column of 64
+    // bytes at a time down the block, the suffix in registers, measured no faster.)
     IMGPOOL_SL_AVX2 void suffixes(i64 b, i64 from) {
         b0 = b;
         const u8* next = rows(b + k - 1);
@@ -397,19 +411,29 @@ struct HerkY {
         // The window is this block: its prefix alone, which the next block does not need.
         if (j - B == k - 1) return op2<Max>(out, pre, r, n, rows(j + 1));
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
+        // Locals: the stores through u8* could alias the members, which were reloaded per vector.
+        const size_t n = this->n;
+        u8* const P = this->P;
+        const u8* const pre = this->pre;
         size_t i = 0;
         const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
-        for (; i + 32 <= n; i += 32) {  // P = op(pre, r) in place when pre is P
+        auto vec = [&](size_t at) IMGPOOL_SL_LAMBDA {  // P = op(pre, r) in place when pre is P
+            const __m256i p = vop<Max>(ld(pre + at), ld(r + at));
+            st(P + at, p);
+            st(out + at, vop<Max>(ld(s + at), p));
+        };
+        for (; i + 64 <= n; i += 64) {  // one prefetch per line
             _mm_prefetch(ahead + i, _MM_HINT_T0);
-            const __m256i p = vop<Max>(ld(pre + i), ld(r + i));
-            st(P + i, p);
-            st(out + i, vop<Max>(ld(s + i), p));
+            vec(i);
+            vec(i + 32);
         }
+        for (; i + 32 <= n; i += 32) vec(i);
+        if ((i = last_vector(i, n)) + 32 == n) vec(i), i = n;
         for (; i < n; ++i) {
             P[i] = sop<Max>(pre[i], r[i]);
             out[i] = sop<Max>(s[i], P[i]);
         }
-        pre = P;
+        this->pre = P;
     }
 };
 
@@ -823,16 +847,23 @@ IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
     return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
 }
 
-// a[i] = op of v[i + t*cn], t < 2^M, for i < m, in whole vectors (a holds round_up(m, 64)
-// bytes). v is read below `lim` (zeros beyond: they reach only lanes past m).
-template <bool Max, int M>
-IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t cn) {
-    __m512i idx[M], prev[M];
-    for (int l = 0; l < M; ++l) {
-        alignas(64) u8 b[64];
-        for (size_t j = 0; j < 64; ++j) b[j] = u8(j + (cn << l));  // 64 and up: the successor
-        idx[l] = _mm512_load_si512(b);
-        prev[l] = _mm512_setzero_si512();
+// Q < 0: a[i] = op of v[i + t*cn], t < 2^M, for i < m, in whole vectors (a holds
+// round_up(m, 64) bytes). Q = 0 or 1: the last level joined in registers too, a[i] = op of
+// the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
+// and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
+// stored and loaded again. v is read below `lim` (zeros beyond: they reach no result).
+template <bool Max, int M, int Q>
+IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t cn, size_t D, bool nt) {
+    static constexpr struct alignas(64) Iota {
+        u8 b[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                    22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                    44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+    } iota{};
+    const __m512i j = _mm512_load_si512(iota.b);
+    __m512i idx[M + 1], prev[M], h0 = _mm512_setzero_si512(), h1 = h0;
+    for (int l = 0; l <= M; ++l) {  // lane j takes byte j + d; 64 and up: the successor's
+        idx[l] = _mm512_add_epi8(j, _mm512_set1_epi8(char(l < M ? cn << l : D % 64)));
+        if (l < M) prev[l] = _mm512_setzero_si512();
     }
     auto in = [&](size_t t) IMGPOOL_SL_LAMBDA_VBMI {
         const size_t at = 64 * t;
@@ -840,7 +871,14 @@ IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t c
         if (at >= lim) return _mm512_setzero_si512();
         return _mm512_maskz_loadu_epi8(~0ull >> (64 - (lim - at)), v + at);
     };
-    // Step t: level l receives its vector t - l, and with the one before makes level l+1's.
+    auto put = [&](size_t w, __m512i x) IMGPOOL_SL_LAMBDA_VBMI {
+        const size_t at = 64 * w;
+        if (at + 64 > m) return _mm512_mask_storeu_epi8(a + at, ~0ull >> (64 - (m - at)), x);
+        if (nt) return _mm512_stream_si512(reinterpret_cast<__m512i*>(a + at), x);
+        _mm512_storeu_si512(a + at, x);
+    };
+    // Step t: level l receives its vector t - l, and with the one before makes level l+1's;
+    // the join gets level M's vector u = t - M and makes result vector u - 1 - Q.
     auto step = [&](size_t t, bool warm) IMGPOOL_SL_LAMBDA_VBMI {
         __m512i cur = in(t);
         for (int l = 0; l < M; ++l) {
@@ -852,36 +890,52 @@ IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t c
             prev[l] = cur;
             cur = up;
         }
-        _mm512_storeu_si512(a + 64 * (t - M), cur);
+        const size_t u = t - M;
+        if (Q < 0) return _mm512_storeu_si512(a + 64 * u, cur);
+        if (Q == 0) {
+            if (!warm || u >= 1) put(u - 1, vop512<Max>(h0, _mm512_permutex2var_epi8(h0, idx[M], cur)));
+            h0 = cur;
+            return;
+        }
+        if (!warm || u >= 2) put(u - 2, vop512<Max>(h0, _mm512_permutex2var_epi8(h1, idx[M], cur)));
+        h0 = h1;
+        h1 = cur;
     };
-    const size_t T = (m + 63) / 64;
-    for (size_t t = 0; t < size_t(M); ++t) step(t, true);
-    for (size_t t = M; t < T + M; ++t) step(t, false);
+    const size_t T = (m + 63) / 64, lag = size_t(M) + (Q < 0 ? 0 : 1 + Q);
+    for (size_t t = 0; t < lag; ++t) step(t, true);
+    for (size_t t = lag; t < T + lag; ++t) step(t, false);
 }
 
-template <bool Max>
-IMGPOOL_SL_VBMI void x_levels_m(const u8* v, size_t lim, u8* a, size_t m, size_t cn, int M) {
+template <bool Max, int Q>
+IMGPOOL_SL_VBMI void x_levels_m(const u8* v, size_t lim, u8* a, size_t m, size_t cn, int M, size_t D, bool nt) {
     switch (M) {
-    case 1: return x_levels<Max, 1>(v, lim, a, m, cn);
-    case 2: return x_levels<Max, 2>(v, lim, a, m, cn);
-    case 3: return x_levels<Max, 3>(v, lim, a, m, cn);
-    case 4: return x_levels<Max, 4>(v, lim, a, m, cn);
-    case 5: return x_levels<Max, 5>(v, lim, a, m, cn);
-    case 6: return x_levels<Max, 6>(v, lim, a, m, cn);
-    default: return x_levels<Max, 7>(v, lim, a, m, cn);
+    case 1: return x_levels<Max, 1, Q>(v, lim, a, m, cn, D, nt);
+    case 2: return x_levels<Max, 2, Q>(v, lim, a, m, cn, D, nt);
+    case 3: return x_levels<Max, 3, Q>(v, lim, a, m, cn, D, nt);
+    case 4: return x_levels<Max, 4, Q>(v, lim, a, m, cn, D, nt);
+    case 5: return x_levels<Max, 5, Q>(v, lim, a, m, cn, D, nt);
+    case 6: return x_levels<Max, 6, Q>(v, lim, a, m, cn, D, nt);
+    default: return x_levels<Max, 7, Q>(v, lim, a, m, cn, D, nt);
     }
 }
 
 // x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
-// one vector), then its passes and join from there (k = 63: 5 levels, then one join of 2).
+// one vector), then one join of two windows of W in registers where k < 2W and their
+// offset D = (k - W) cn is under two vectors (k = 63, RGB: 5 levels, D = 93), else
+// x_row_maxmin_wide's passes and join from windows of W.
 template <bool Max>
 IMGPOOL_SL_VBMI void x_row_maxmin_vbmi(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
     const size_t K = size_t(k);
     int M = 0;
     while (M < 7 && (size_t(2) << M) <= K && (cn << M) <= 64) ++M;
     if (M == 0) return x_row_maxmin_wide<Max>(v, a, out, n, cn, k, stream);
-    const size_t W = size_t(1) << M;
-    x_levels_m<Max>(v, n + (K - 1) * cn, a, n + (K - W) * cn, cn, M);
+    const size_t W = size_t(1) << M, D = (K - W) * cn, lim = n + (K - 1) * cn;
+    if (K < 2 * W && D < 128) {
+        const bool nt = stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0;
+        if (D < 64) return x_levels_m<Max, 0>(v, lim, out, n, cn, M, D, nt);
+        return x_levels_m<Max, 1>(v, lim, out, n, cn, M, D, nt);
+    }
+    x_levels_m<Max, -1>(v, lim, a, n + (K - W) * cn, cn, M, 0, false);
     x_row_maxmin_from<Max>(a, W, a, out, n, cn, K, stream);
 }
 
@@ -963,19 +1017,58 @@ public:
         const Axis& y = jb_.y;
         if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && (y.k == 2 || y.k == 3))
             return y.k == 2 ? run_fused<2>(oy0, oy1) : run_fused<3>(oy0, oy1);
+        if (y.k > 4 && jb_.x.s == 1) return run_strips(oy0, oy1);  // van Herk: y.s == 1
         u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
         for (int oy = oy0; oy < oy1; ++oy) {
             ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
             fill_margins(band_.data(), margins_, cn_);
             u8* out = jb_.dst->ptr<u8>(oy);
             if (jb_.x.s == 1) {
-                x_row(out, size_t(jb_.x.out) * cn_, jb_.stream);
+                x_row(band_.data(), out, size_t(jb_.x.out) * cn_, jb_.stream);
                 continue;
             }
-            x_row(full_.data(), full_.size() - 64, false);
+            x_row(band_.data(), full_.data(), full_.size() - 64, false);
             subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
+    }
+
+    // Van Herk along y (k > 4) over column strips of the result, each strip down all the
+    // rows: the strip's suffix rows and the k source rows it reads twice (when they come in
+    // and when their block is complete) then stay in L2 (4K RGB at k = 63: 62 suffix rows of
+    // the whole row are 714 KB, which with the source rows spilled to L3). A strip's y pass
+    // covers the cells its windows read, [o0, o1 + k - 1), and the source cells its filled
+    // padding copies.
+    IMGPOOL_SL_AVX2 void run_strips(int oy0, int oy1) {
+        const Axis &x = jb_.x, &y = jb_.y;
+        const int per = strip_outputs();
+        std::vector<std::pair<int, int>> margins;
+        for (int o0 = 0; o0 < x.out; o0 += per) {
+            const int o1 = std::min(x.out, o0 + per), a = o0, b = o1 + x.k - 1;
+            int ya = std::max(a, x.lo), yb = std::min(b, x.hi);
+            margins.clear();
+            for (const auto& m : margins_) {
+                if (m.first < a || m.first >= b) continue;
+                margins.push_back(m);
+                if (m.second >= 0) ya = std::min(ya, m.second), yb = std::max(yb, m.second + 1);
+            }
+            if (ya >= yb) ya = std::clamp(a, x.lo, x.hi - 1), yb = ya + 1;  // all padding: not reached
+            ymeth_.herk.rows.off = rows_.off + size_t(ya - x.lo) * cn_;
+            ymeth_.herk.n = size_t(yb - ya) * cn_;
+            for (int oy = oy0; oy < oy1; ++oy) {
+                ymeth_.row(y.v0 + oy, band_.data() + size_t(ya) * cn_, oy == oy0);
+                fill_margins(band_.data(), margins, cn_);
+                x_row(band_.data() + size_t(a) * cn_, jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_, size_t(o1 - o0) * cn_, jb_.stream);
+            }
+        }
+        _mm_sfence();
+    }
+
+    // Outputs per strip: the strip's 2k rows of y pass (k - 1 suffixes, k source rows) in
+    // about half of L2, at least 2 KB, a whole number of 64-byte lines of result.
+    int strip_outputs() const {
+        const size_t bytes = std::max<size_t>(kStripL2 / (2 * size_t(jb_.y.k)), 2048);
+        return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
     // 2x2 and 3x3 (stride 1): the y pass of row oy+1 in the same loop as the x pass of row
@@ -991,7 +1084,7 @@ public:
         for (int oy = oy0; oy < oy1; ++oy) {
             u8* out = jb_.dst->ptr<u8>(oy);
             if (oy + 1 == oy1) {
-                x_row(out, nx, jb_.stream);
+                x_row(band_.data(), out, nx, jb_.stream);
                 break;
             }
             const u8* r[W + 1];
@@ -1031,10 +1124,11 @@ private:
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
 
-    IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
-        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
-        if (vbmi_) return x_row_maxmin_vbmi<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
-        x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
+    // The x pass of the y results `v` (virtual cells from the first output's) into n bytes.
+    IMGPOOL_SL_AVX2 void x_row(const u8* v, u8* out, size_t n, bool stream) {
+        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(v, out, n, cn_, jb_.x.k, stream);
+        if (vbmi_) return x_row_maxmin_vbmi<Max>(v, wide_.data(), out, n, cn_, jb_.x.k, stream);
+        x_row_maxmin_wide<Max>(v, wide_.data(), out, n, cn_, jb_.x.k, stream);
     }
 };
 
