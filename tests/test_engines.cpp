@@ -645,6 +645,15 @@ cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
     return m;
 }
 
+// Max/min over large windows of random cells are 255/0 nearly everywhere, and would hide
+// a wrong row or column: these cells are the identity but for about 2 per window.
+cv::Mat sparse_image(std::mt19937& rng, cv::Size size, int cn, int window, bool max) {
+    cv::Mat m(size, CV_8UC(cn), cv::Scalar::all(max ? 0 : 255));
+    for (std::uint8_t* b = m.data; b < m.dataend; ++b)
+        if (rng() % unsigned(window) < 2) *b = std::uint8_t(rng());
+    return m;
+}
+
 // Padding for a window of k: anywhere from none to k - 1 cells.
 int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
 
@@ -771,14 +780,7 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in colu
     // 52 KB at 5 rows. Results a column either side of one and two strips, strips whose
     // windows reach into the padding at either end (filled padding copies cells the strip
     // must compute, perhaps outside its own span), rows over more than one block of k.
-    // Random images would give 255 (or 0) in nearly every window of this size: the cells
-    // here are the identity but for about 2 per window.
-    auto sparse = [&](cv::Size size, int cn, int window, bool max) {
-        cv::Mat m(size, CV_8UC(cn), cv::Scalar::all(max ? 0 : 255));
-        for (std::uint8_t* b = m.data; b < m.dataend; ++b)
-            if (rng() % unsigned(window) < 2) *b = std::uint8_t(rng());
-        return m;
-    };
+    // Random images would give 255 (or 0) in nearly every window of this size: sparse_image.
     struct Case {
         int cn, outs, kx, ky;
     };
@@ -798,11 +800,36 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in colu
                 const int rows = c.ky == 5 ? 14 : trial == 2 && c.kx <= 9 ? 2 * c.ky + 3 : c.ky + 2;
                 p.padding = Padding::explicit_(pl, trial == 2 ? 1 : 0, pr, trial == 2 ? 2 : 0);
                 p.border = trial == 0 ? Border::ignore : trial == 2 ? Border::reflect : Border(rng() % 4);  // reflect: padding < size
-                const cv::Mat src = sparse({c.outs + c.kx - 1 - pl - pr, rows}, c.cn, c.kx * c.ky, p.type == PoolType::max);
+                const cv::Mat src = sparse_image(rng, {c.outs + c.kx - 1 - pl - pr, rows}, c.cn, c.kx * c.ky, p.type == PoolType::max);
                 INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
                 sliding_check_if_valid(src, p);
             }
     }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk's y pass inside the VBMI x pass") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(51);
+    // A strip without padding takes its rows after the first through HerkY::advance and
+    // x_levels (HerkIn); a row's y pass is then never stored. Rows over several blocks of
+    // k (each case of advance: a block's first row, its middle, its last), levels ending in
+    // a join of offset under 64 bytes and over, 1 to 4 channels, rows of any width; a
+    // column of padding on one side (not fused) as the control. Both ISA paths.
+    for (const char* isa : {"", "avx2"})
+        for (int trial = 0; trial < 120; ++trial) {
+            const SlidingIsa guard(isa);
+            const int kxs[] = {7, 9, 17, 33, 40, 50, 63, 64, 100};
+            const int kx = kxs[rng() % 9], ky = 5 + int(rng() % 9), cn = 1 + int(rng() % 4);
+            PoolParams p;
+            p.type = trial % 2 ? PoolType::min : PoolType::max;
+            p.window = {kx, ky};
+            p.stride = {1, 1};
+            if (trial % 5 == 4) p.padding = Padding::explicit_(int(rng() % 2), 0, int(rng() % 2), 0);
+            const int outs = 1 + int(rng() % 200), rows = 3 * ky + int(rng() % unsigned(ky));
+            const cv::Mat src = sparse_image(rng, {outs + kx - 1, rows}, cn, kx * ky, p.type == PoolType::max);
+            INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
+            sliding_check_if_valid(src, p);
+        }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {

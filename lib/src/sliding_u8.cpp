@@ -399,6 +399,28 @@ struct HerkY {
         op2<Max>(out, s_row(w - (B - k)), pre, n, rows(j + 1));
     }
 
+    // next() as a plan for a caller that does the row's loop itself (the VBMI x pass with
+    // the y pass in it): the result is op(s, op(pre, r)), and op(pre, r) is P's next value
+    // where `keep` (written in place: pre may be P).
+    struct Plan {
+        const u8 *s, *pre, *r, *ahead;
+        bool keep;
+    };
+    Plan advance() {
+        ++j;
+        const i64 B = floor_div(j, k) * k;
+        const u8* r = rows(j);
+        if (j == B) {  // a new block: op(s_1, r)
+            suffixes(B - k, 1);
+            pre = r;
+            return {s_row(1), r, r, rows(j + 1), false};
+        }
+        if (j - B == k - 1) return {pre, pre, r, rows(j + 1), false};  // op(pre, r): the block's last
+        const Plan plan{s_row(j - B + 1), pre, r, rows(j + 1), true};
+        pre = P;
+        return plan;
+    }
+
     IMGPOOL_SL_AVX2 void next(u8* out) {
         ++j;
         const i64 B = floor_div(j, k) * k;
@@ -852,8 +874,44 @@ IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
 // the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
 // and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
 // stored and loaded again. v is read below `lim` (zeros beyond: they reach no result).
-template <bool Max, int M, int Q>
-IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t cn, size_t D, bool nt) {
+// The levels' input: a row of y results (BandIn), or the y pass of van Herk's next row
+// itself (HerkIn: its result vectors go to the levels in registers, not through a row).
+// v is read below `lim` (zeros beyond: they reach no result).
+struct BandIn {
+    const u8* v;
+    size_t lim;
+    IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
+        const size_t at = 64 * t;
+        if (at + 64 <= lim) return _mm512_loadu_si512(v + at);
+        if (at >= lim) return _mm512_setzero_si512();
+        return _mm512_maskz_loadu_epi8(~0ull >> (64 - (lim - at)), v + at);
+    }
+};
+
+template <bool Max>
+struct HerkIn {
+    typename HerkY<Max>::Plan plan;
+    u8* P;
+    size_t lim;
+    IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
+        const size_t at = 64 * t;
+        if (at + 64 <= lim) {  // masked stores only for the tail: on Zen 4 they measured slow
+            _mm_prefetch(reinterpret_cast<const char*>(plan.ahead) + at, _MM_HINT_T0);
+            const __m512i p = vop512<Max>(_mm512_loadu_si512(plan.pre + at), _mm512_loadu_si512(plan.r + at));
+            if (plan.keep) _mm512_storeu_si512(P + at, p);
+            return vop512<Max>(_mm512_loadu_si512(plan.s + at), p);
+        }
+        if (at >= lim) return _mm512_setzero_si512();
+        const __mmask64 m = ~0ull >> (64 - (lim - at));
+        const __m512i p = vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.pre + at), _mm512_maskz_loadu_epi8(m, plan.r + at));
+        if (plan.keep) _mm512_mask_storeu_epi8(P + at, m, p);
+        return vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.s + at), p);
+    }
+};
+
+template <bool Max, int M, int Q, class In>
+IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_t D, bool nt) {
+    const In in = input;  // a local copy: the stores cannot change it, so no reloads per vector
     static constexpr struct alignas(64) Iota {
         u8 b[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
                     22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
@@ -865,12 +923,6 @@ IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t c
         idx[l] = _mm512_add_epi8(j, _mm512_set1_epi8(char(l < M ? cn << l : D % 64)));
         if (l < M) prev[l] = _mm512_setzero_si512();
     }
-    auto in = [&](size_t t) IMGPOOL_SL_LAMBDA_VBMI {
-        const size_t at = 64 * t;
-        if (at + 64 <= lim) return _mm512_loadu_si512(v + at);
-        if (at >= lim) return _mm512_setzero_si512();
-        return _mm512_maskz_loadu_epi8(~0ull >> (64 - (lim - at)), v + at);
-    };
     auto put = [&](size_t w, __m512i x) IMGPOOL_SL_LAMBDA_VBMI {
         const size_t at = 64 * w;
         if (at + 64 > m) return _mm512_mask_storeu_epi8(a + at, ~0ull >> (64 - (m - at)), x);
@@ -906,17 +958,46 @@ IMGPOOL_SL_VBMI void x_levels(const u8* v, size_t lim, u8* a, size_t m, size_t c
     for (size_t t = lag; t < T + lag; ++t) step(t, false);
 }
 
-template <bool Max, int Q>
-IMGPOOL_SL_VBMI void x_levels_m(const u8* v, size_t lim, u8* a, size_t m, size_t cn, int M, size_t D, bool nt) {
+template <bool Max, int Q, class In>
+IMGPOOL_SL_VBMI void x_levels_m(const In& in, u8* a, size_t m, size_t cn, int M, size_t D, bool nt) {
     switch (M) {
-    case 1: return x_levels<Max, 1, Q>(v, lim, a, m, cn, D, nt);
-    case 2: return x_levels<Max, 2, Q>(v, lim, a, m, cn, D, nt);
-    case 3: return x_levels<Max, 3, Q>(v, lim, a, m, cn, D, nt);
-    case 4: return x_levels<Max, 4, Q>(v, lim, a, m, cn, D, nt);
-    case 5: return x_levels<Max, 5, Q>(v, lim, a, m, cn, D, nt);
-    case 6: return x_levels<Max, 6, Q>(v, lim, a, m, cn, D, nt);
-    default: return x_levels<Max, 7, Q>(v, lim, a, m, cn, D, nt);
+    case 1: return x_levels<Max, 1, Q>(in, a, m, cn, D, nt);
+    case 2: return x_levels<Max, 2, Q>(in, a, m, cn, D, nt);
+    case 3: return x_levels<Max, 3, Q>(in, a, m, cn, D, nt);
+    case 4: return x_levels<Max, 4, Q>(in, a, m, cn, D, nt);
+    case 5: return x_levels<Max, 5, Q>(in, a, m, cn, D, nt);
+    case 6: return x_levels<Max, 6, Q>(in, a, m, cn, D, nt);
+    default: return x_levels<Max, 7, Q>(in, a, m, cn, D, nt);
     }
+}
+
+// The levels of windows of 2^M <= k cells (shifts up to one vector), and whether one join
+// of two of them in registers ends the row: k < 2W and their offset D = (k - W) cn under
+// two vectors (k = 63, RGB: 5 levels, D = 93).
+struct Levels {
+    int M = 0;
+    size_t W = 1, D = 0;
+    bool joined = false;
+    Levels(size_t K, size_t cn) {
+        while (M < 7 && (size_t(2) << M) <= K && (cn << M) <= 64) ++M;
+        W = size_t(1) << M;
+        D = (K - W) * cn;
+        joined = M > 0 && K < 2 * W && D < 128;
+    }
+};
+
+template <bool Max, class In>
+IMGPOOL_SL_VBMI void x_joined(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool stream) {
+    const bool nt = stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0;
+    if (lv.D < 64) return x_levels_m<Max, 0>(in, out, n, cn, lv.M, lv.D, nt);
+    x_levels_m<Max, 1>(in, out, n, cn, lv.M, lv.D, nt);
+}
+
+// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only).
+template <bool Max>
+IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const HerkIn<Max> in{herk.advance(), herk.P, n + size_t(k - 1) * cn};
+    x_joined<Max>(in, lv, out, n, cn, stream);
 }
 
 // x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
@@ -926,17 +1007,12 @@ IMGPOOL_SL_VBMI void x_levels_m(const u8* v, size_t lim, u8* a, size_t m, size_t
 template <bool Max>
 IMGPOOL_SL_VBMI void x_row_maxmin_vbmi(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
     const size_t K = size_t(k);
-    int M = 0;
-    while (M < 7 && (size_t(2) << M) <= K && (cn << M) <= 64) ++M;
-    if (M == 0) return x_row_maxmin_wide<Max>(v, a, out, n, cn, k, stream);
-    const size_t W = size_t(1) << M, D = (K - W) * cn, lim = n + (K - 1) * cn;
-    if (K < 2 * W && D < 128) {
-        const bool nt = stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0;
-        if (D < 64) return x_levels_m<Max, 0>(v, lim, out, n, cn, M, D, nt);
-        return x_levels_m<Max, 1>(v, lim, out, n, cn, M, D, nt);
-    }
-    x_levels_m<Max, -1>(v, lim, a, n + (K - W) * cn, cn, M, 0, false);
-    x_row_maxmin_from<Max>(a, W, a, out, n, cn, K, stream);
+    const Levels lv(K, cn);
+    if (lv.M == 0) return x_row_maxmin_wide<Max>(v, a, out, n, cn, k, stream);
+    const BandIn in{v, n + (K - 1) * cn};
+    if (lv.joined) return x_joined<Max>(in, lv, out, n, cn, stream);
+    x_levels_m<Max, -1>(in, a, n + (K - lv.W) * cn, cn, lv.M, 0, false);
+    x_row_maxmin_from<Max>(a, lv.W, a, out, n, cn, K, stream);
 }
 
 #pragma GCC diagnostic pop
@@ -1055,10 +1131,18 @@ public:
             if (ya >= yb) ya = std::clamp(a, x.lo, x.hi - 1), yb = ya + 1;  // all padding: not reached
             ymeth_.herk.rows.off = rows_.off + size_t(ya - x.lo) * cn_;
             ymeth_.herk.n = size_t(yb - ya) * cn_;
+            // A strip within the source (no padding to fill) with VBMI: after its first row,
+            // the y pass inside the x pass, no row of y results in between.
+            const bool fused = vbmi_ && levels_.joined && a >= x.lo && b <= x.hi;
             for (int oy = oy0; oy < oy1; ++oy) {
+                u8* out = jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_;
+                if (fused && oy > oy0) {
+                    xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, x.k, jb_.stream);
+                    continue;
+                }
                 ymeth_.row(y.v0 + oy, band_.data() + size_t(ya) * cn_, oy == oy0);
                 fill_margins(band_.data(), margins, cn_);
-                x_row(band_.data() + size_t(a) * cn_, jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_, size_t(o1 - o0) * cn_, jb_.stream);
+                x_row(band_.data() + size_t(a) * cn_, out, size_t(o1 - o0) * cn_, jb_.stream);
             }
         }
         _mm_sfence();
@@ -1123,6 +1207,7 @@ private:
     Rows rows_{};
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
+    Levels levels_{size_t(jb_.x.k), cn_};
 
     // The x pass of the y results `v` (virtual cells from the first output's) into n bytes.
     IMGPOOL_SL_AVX2 void x_row(const u8* v, u8* out, size_t n, bool stream) {
