@@ -434,28 +434,28 @@ struct HerkY {
         if (j - B == k - 1) return op2<Max>(out, pre, r, n, rows(j + 1));
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
         // Locals: the stores through u8* could alias the members, which were reloaded per vector.
-        const size_t n = this->n;
-        u8* const P = this->P;
-        const u8* const pre = this->pre;
+        const size_t len = n;
+        u8* const prefix = P;
+        const u8* const before = pre;
         size_t i = 0;
         const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
         auto vec = [&](size_t at) IMGPOOL_SL_LAMBDA {  // P = op(pre, r) in place when pre is P
-            const __m256i p = vop<Max>(ld(pre + at), ld(r + at));
-            st(P + at, p);
+            const __m256i p = vop<Max>(ld(before + at), ld(r + at));
+            st(prefix + at, p);
             st(out + at, vop<Max>(ld(s + at), p));
         };
-        for (; i + 64 <= n; i += 64) {  // one prefetch per line
+        for (; i + 64 <= len; i += 64) {  // one prefetch per line
             _mm_prefetch(ahead + i, _MM_HINT_T0);
             vec(i);
             vec(i + 32);
         }
-        for (; i + 32 <= n; i += 32) vec(i);
-        if ((i = last_vector(i, n)) + 32 == n) vec(i), i = n;
-        for (; i < n; ++i) {
-            P[i] = sop<Max>(pre[i], r[i]);
-            out[i] = sop<Max>(s[i], P[i]);
+        for (; i + 32 <= len; i += 32) vec(i);
+        if ((i = last_vector(i, len)) + 32 == len) vec(i), i = len;
+        for (; i < len; ++i) {
+            prefix[i] = sop<Max>(before[i], r[i]);
+            out[i] = sop<Max>(s[i], prefix[i]);
         }
-        this->pre = P;
+        pre = prefix;
     }
 };
 
