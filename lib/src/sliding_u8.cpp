@@ -869,14 +869,9 @@ IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
     return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
 }
 
-// Q < 0: a[i] = op of v[i + t*cn], t < 2^M, for i < m, in whole vectors (a holds
-// round_up(m, 64) bytes). Q = 0 or 1: the last level joined in registers too, a[i] = op of
-// the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
-// and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
-// stored and loaded again. v is read below `lim` (zeros beyond: they reach no result).
 // The levels' input: a row of y results (BandIn), or the y pass of van Herk's next row
-// itself (HerkIn: its result vectors go to the levels in registers, not through a row).
-// v is read below `lim` (zeros beyond: they reach no result).
+// itself (HerkIn: its result vectors go to the levels in registers, not through a row),
+// read below `lim` (zeros beyond: they reach no result).
 struct BandIn {
     const u8* v;
     size_t lim;
@@ -909,6 +904,11 @@ struct HerkIn {
     }
 };
 
+// Q < 0: a[i] = op of v[i + t*cn] (v: the input), t < 2^M, for i < m, in whole vectors (a
+// holds round_up(m, 64) bytes). Q = 0 or 1: the last level joined in registers too, a[i] = op of
+// the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
+// and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
+// stored and loaded again.
 template <bool Max, int M, int Q, class In>
 IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_t D, bool nt) {
     const In in = input;  // a local copy: the stores cannot change it, so no reloads per vector
