@@ -645,6 +645,15 @@ cv::Mat u8_image(std::mt19937& rng, cv::Size size, int cn) {
     return m;
 }
 
+// Max/min over large windows of random cells are 255/0 nearly everywhere, and would hide
+// a wrong row or column: these cells are the identity but for about 2 per window.
+cv::Mat sparse_image(std::mt19937& rng, cv::Size size, int cn, int window, bool max) {
+    cv::Mat m(size, CV_8UC(cn), cv::Scalar::all(max ? 0 : 255));
+    for (std::uint8_t* b = m.data; b < m.dataend; ++b)
+        if (rng() % unsigned(window) < 2) *b = std::uint8_t(rng());
+    return m;
+}
+
 // Padding for a window of k: anywhere from none to k - 1 cells.
 int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
 
@@ -736,23 +745,91 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
     std::mt19937 rng(47);
     // Widths on both sides of the direct loads' limit and of each power of 4 (one to three
     // passes, the last joining 2 to 4 windows), rows not a multiple of 32 bytes, 1 to 5
-    // channels, images narrower than the window (ignored or filled padding).
-    for (int k : {6, 7, 8, 15, 16, 17, 31, 48, 63, 64, 65, 200})
-        for (int cn : {1, 2, 3, 4, 5})
-            for (PoolType t : {PoolType::max, PoolType::min}) {
-                PoolParams p;
-                p.type = t;
-                p.window = {k, int(1 + rng() % 6)};
-                p.stride = {1, 1};
-                const int width = int(1 + rng() % 90);
-                if (width < k || rng() % 2) {
-                    p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
-                    p.border = Border(rng() % 3);  // ignore, zero, replicate
+    // channels, images narrower than the window (ignored or filled padding). With AVX-512
+    // VBMI ("" below) the levels of 2^M cells first: k around each power of 2 up to their
+    // limit of 7 levels (cn = 1) and beyond (passes after them), channels whose shifts stop
+    // the levels early (cn << M <= 64: 5, 17, 33) or leave none (65: the AVX2 passes).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (int k : {6, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 127, 128, 129, 200, 255, 256, 600})
+            for (int cn : {1, 2, 3, 4, 5, 17, 33, 65})
+                for (PoolType t : {PoolType::max, PoolType::min}) {
+                    if (cn > 5 && k % 3) continue;  // a few wide-pixel cases are enough
+                    PoolParams p;
+                    p.type = t;
+                    p.window = {k, int(1 + rng() % 6)};
+                    p.stride = {1, 1};
+                    const int width = int(1 + rng() % 90);
+                    if (width < k || rng() % 2) {
+                        p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
+                        p.border = Border(rng() % 3);  // ignore, zero, replicate
+                    }
+                    // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
+                    const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+                    INFO("isa '", std::string(isa), "'");
+                    sliding_check_if_valid(src, p);
                 }
-                // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
-                const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+    }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in column strips") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(50);
+    // Windows over 4 rows run in column strips of the result (MaxMin::run_strips): 2 KB of
+    // samples each at 127 rows and more (640 RGB, 512 RGBA, 2048 gray outputs), about
+    // 52 KB at 5 rows. Results a column either side of one and two strips, strips whose
+    // windows reach into the padding at either end (filled padding copies cells the strip
+    // must compute, perhaps outside its own span), rows over more than one block of k.
+    // Random images would give 255 (or 0) in nearly every window of this size: sparse_image.
+    struct Case {
+        int cn, outs, kx, ky;
+    };
+    const Case cases[] = {{3, 639, 9, 127}, {3, 640, 63, 127}, {3, 641, 3, 127},  {3, 1281, 17, 200},
+                          {4, 511, 7, 130}, {4, 513, 64, 127}, {4, 1025, 5, 127}, {1, 2047, 63, 127},
+                          {1, 2049, 2, 127}, {1, 4097, 31, 127}, {4, 13057, 3, 5}, {2, 1100, 40, 128}};
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (const Case& c : cases)
+            for (int trial = 0; trial < 3; ++trial) {
+                PoolParams p;
+                p.type = trial == 1 ? PoolType::min : PoolType::max;
+                p.window = {c.kx, c.ky};
+                p.stride = {1, 1};
+                // Trial 2: the last strip's reflected padding copies cells before the strip.
+                const int pl = trial == 0 ? 0 : pick_pad(rng, c.kx), pr = trial == 0 ? 0 : trial == 2 ? c.kx - 1 : pick_pad(rng, c.kx);
+                const int rows = c.ky == 5 ? 14 : trial == 2 && c.kx <= 9 ? 2 * c.ky + 3 : c.ky + 2;
+                p.padding = Padding::explicit_(pl, trial == 2 ? 1 : 0, pr, trial == 2 ? 2 : 0);
+                p.border = trial == 0 ? Border::ignore : trial == 2 ? Border::reflect : Border(rng() % 4);  // reflect: padding < size
+                const cv::Mat src = sparse_image(rng, {c.outs + c.kx - 1 - pl - pr, rows}, c.cn, c.kx * c.ky, p.type == PoolType::max);
+                INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
                 sliding_check_if_valid(src, p);
             }
+    }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk's y pass inside the VBMI x pass") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(51);
+    // A strip without padding takes its rows after the first through HerkY::advance and
+    // x_levels (HerkIn); a row's y pass is then never stored. Rows over several blocks of
+    // k (each case of advance: a block's first row, its middle, its last), levels ending in
+    // a join of offset under 64 bytes and over, 1 to 4 channels, rows of any width; a
+    // column of padding on one side (not fused) as the control. Both ISA paths.
+    for (const char* isa : {"", "avx2"})
+        for (int trial = 0; trial < 120; ++trial) {
+            const SlidingIsa guard(isa);
+            const int kxs[] = {7, 9, 17, 33, 40, 50, 63, 64, 100};
+            const int kx = kxs[rng() % 9], ky = 5 + int(rng() % 9), cn = 1 + int(rng() % 4);
+            PoolParams p;
+            p.type = trial % 2 ? PoolType::min : PoolType::max;
+            p.window = {kx, ky};
+            p.stride = {1, 1};
+            if (trial % 5 == 4) p.padding = Padding::explicit_(int(rng() % 2), 0, int(rng() % 2), 0);
+            const int outs = 1 + int(rng() % 200), rows = 3 * ky + int(rng() % unsigned(ky));
+            const cv::Mat src = sparse_image(rng, {outs + kx - 1, rows}, cn, kx * ky, p.type == PoolType::max);
+            INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
+            sliding_check_if_valid(src, p);
+        }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {

@@ -10,9 +10,12 @@
 // transposes: "along x, AVX-512 scans"). Narrow averages (up to 4 taps)
 // take their shifted loads along the row instead; so do max/min at every width: k loads up
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
-// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them). The y
-// pass prefetches the source rows it reads next: the hardware prefetcher alone left each
-// row's first read to L3's latency.
+// row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them; with
+// AVX-512 VBMI, windows of 2, 4 ... 32 built in registers first, a permute per level, and
+// the last join too). Max/min over more than 4 rows run in column strips of the result, so
+// that van Herk's suffix rows and the source rows it reads twice stay in L2. The y pass
+// prefetches the source rows it reads next: the hardware prefetcher alone left each row's
+// first read to L3's latency.
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
@@ -104,6 +107,8 @@ struct Job {
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 // Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
 constexpr int kDirectMax = 6;
+// Max/min with van Herk along y: the L2 bytes a column strip's y pass may take (MaxMin::run_strips).
+constexpr size_t kStripL2 = size_t(512) << 10;
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -296,10 +301,16 @@ void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) 
         for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
 }
 
+// The y pass's loops end a row of n >= 32 bytes with one vector over its last 32 (the
+// strips' rows are rarely whole vectors): max and min are idempotent, so the bytes done
+// twice, in place included, come out the same.
+inline size_t last_vector(size_t i, size_t n) { return i < n && n >= 32 ? n - 32 : i; }
+
 template <bool Max>
 IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(d + i), ld(s + i)));
+    if ((i = last_vector(i, n)) + 32 == n) st(d + i, vop<Max>(ld(d + i), ld(s + i))), i = n;
     for (; i < n; ++i) d[i] = sop<Max>(d[i], s[i]);
 }
 
@@ -307,10 +318,13 @@ IMGPOOL_SL_AVX2 void op_into(u8* d, const u8* s, size_t n) {
 template <bool Max>
 IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ahead) {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
+    for (; i + 64 <= n; i += 64) {  // one prefetch per line
         _mm_prefetch(reinterpret_cast<const char*>(ahead) + i, _MM_HINT_T0);
         st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+        st(d + i + 32, vop<Max>(ld(a + i + 32), ld(b + i + 32)));
     }
+    for (; i + 32 <= n; i += 32) st(d + i, vop<Max>(ld(a + i), ld(b + i)));
+    if ((i = last_vector(i, n)) + 32 == n) st(d + i, vop<Max>(ld(a + i), ld(b + i))), i = n;
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
@@ -359,7 +373,8 @@ struct HerkY {
 
     const u8* s_row(i64 i) { return i == k - 1 ? rows(b0 + k - 1) : S + size_t(i) * n; }
 
-    // The suffixes of the block of rows [b, b+k), down to index `from`.
+    // The suffixes of the block of rows [b, b+k), down to index `from`. (A column of 64
+    // bytes at a time down the block, the suffix in registers, measured no faster.)
     IMGPOOL_SL_AVX2 void suffixes(i64 b, i64 from) {
         b0 = b;
         const u8* next = rows(b + k - 1);
@@ -384,6 +399,28 @@ struct HerkY {
         op2<Max>(out, s_row(w - (B - k)), pre, n, rows(j + 1));
     }
 
+    // next() as a plan for a caller that does the row's loop itself (the VBMI x pass with
+    // the y pass in it): the result is op(s, op(pre, r)), and op(pre, r) is P's next value
+    // where `keep` (written in place: pre may be P).
+    struct Plan {
+        const u8 *s, *pre, *r, *ahead;
+        bool keep;
+    };
+    Plan advance() {
+        ++j;
+        const i64 B = floor_div(j, k) * k;
+        const u8* r = rows(j);
+        if (j == B) {  // a new block: op(s_1, r)
+            suffixes(B - k, 1);
+            pre = r;
+            return {s_row(1), r, r, rows(j + 1), false};
+        }
+        if (j - B == k - 1) return {pre, pre, r, rows(j + 1), false};  // op(pre, r): the block's last
+        const Plan plan{s_row(j - B + 1), pre, r, rows(j + 1), true};
+        pre = P;
+        return plan;
+    }
+
     IMGPOOL_SL_AVX2 void next(u8* out) {
         ++j;
         const i64 B = floor_div(j, k) * k;
@@ -396,19 +433,29 @@ struct HerkY {
         // The window is this block: its prefix alone, which the next block does not need.
         if (j - B == k - 1) return op2<Max>(out, pre, r, n, rows(j + 1));
         const u8* s = s_row(j - B + 1);  // rows w .. B-1 of the last block
+        // Locals: the stores through u8* could alias the members, which were reloaded per vector.
+        const size_t len = n;
+        u8* const prefix = P;
+        const u8* const before = pre;
         size_t i = 0;
         const char* ahead = reinterpret_cast<const char*>(rows(j + 1));
-        for (; i + 32 <= n; i += 32) {  // P = op(pre, r) in place when pre is P
+        auto vec = [&](size_t at) IMGPOOL_SL_LAMBDA {  // P = op(pre, r) in place when pre is P
+            const __m256i p = vop<Max>(ld(before + at), ld(r + at));
+            st(prefix + at, p);
+            st(out + at, vop<Max>(ld(s + at), p));
+        };
+        for (; i + 64 <= len; i += 64) {  // one prefetch per line
             _mm_prefetch(ahead + i, _MM_HINT_T0);
-            const __m256i p = vop<Max>(ld(pre + i), ld(r + i));
-            st(P + i, p);
-            st(out + i, vop<Max>(ld(s + i), p));
+            vec(i);
+            vec(i + 32);
         }
-        for (; i < n; ++i) {
-            P[i] = sop<Max>(pre[i], r[i]);
-            out[i] = sop<Max>(s[i], P[i]);
+        for (; i + 32 <= len; i += 32) vec(i);
+        if ((i = last_vector(i, len)) + 32 == len) vec(i), i = len;
+        for (; i < len; ++i) {
+            prefix[i] = sop<Max>(before[i], r[i]);
+            out[i] = sop<Max>(s[i], prefix[i]);
         }
-        pre = P;
+        pre = prefix;
     }
 };
 
@@ -513,11 +560,10 @@ IMGPOOL_SL_INLINE __m256i join4(const u8* p, size_t o1, size_t o2, size_t o3) {
 // from an L1-resident row), the last pass joining up to 4 of them (max and min are
 // idempotent, so they may overlap): about log4(k) passes instead of k loads per output.
 // `v` and `a` are readable 64 bytes past the row's (n + (k-1)*cn) cells.
+// x_row_maxmin_from: the same from windows of w cells already in `src` (v itself, w = 1).
 template <bool Max>
-IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
-    const size_t K = size_t(k);
-    size_t w = 1;  // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
-    const u8* src = v;
+IMGPOOL_SL_AVX2 void x_row_maxmin_from(const u8* src, size_t w, u8* a, u8* out, size_t n, size_t cn, size_t K, bool stream) {
+    // src holds windows of w cells, valid for the first n + (K - w) * cn bytes
     for (; 4 * w <= K; w *= 4, src = a) {
         const size_t d = w * cn, m = n + (K - 4 * w) * cn;
         for (size_t i = 0; i < m; i += 32)  // the last vector's excess lands in the slack
@@ -530,6 +576,11 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, si
     else
         for (; i + 32 <= n; i += 32) put<false>(out + i, join4<Max>(src + i, o1, o2, o3));
     for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
+}
+
+template <bool Max>
+IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    x_row_maxmin_from<Max>(v, 1, a, out, n, cn, size_t(k), stream);
 }
 
 template <int K, bool NT>
@@ -803,6 +854,167 @@ IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_
     }
 }
 
+// ---------------------------------------------------------------- along x, max/min: AVX-512 VBMI
+
+// Wide max/min along x with AVX-512 VBMI: windows of 2, 4 ... 2^M cells built in registers,
+// one level from the one below as op(L, L shifted by d = cn << l bytes), the shift a
+// two-source byte permute (vpermt2b) of a vector and its successor at that level: one load,
+// M permutes, M ops and one store per 64 bytes, where the AVX2 passes are load-bound (4
+// loads per 32 bytes and pass). Level l gets its vectors one step behind level l-1.
+#define IMGPOOL_SL_VBMI __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#define IMGPOOL_SL_LAMBDA_VBMI __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi"), always_inline))
+
+template <bool Max>
+IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
+    return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
+}
+
+// The levels' input: a row of y results (BandIn), or the y pass of van Herk's next row
+// itself (HerkIn: its result vectors go to the levels in registers, not through a row),
+// read below `lim` (zeros beyond: they reach no result).
+struct BandIn {
+    const u8* v;
+    size_t lim;
+    IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
+        const size_t at = 64 * t;
+        if (at + 64 <= lim) return _mm512_loadu_si512(v + at);
+        if (at >= lim) return _mm512_setzero_si512();
+        return _mm512_maskz_loadu_epi8(~0ull >> (64 - (lim - at)), v + at);
+    }
+};
+
+template <bool Max>
+struct HerkIn {
+    typename HerkY<Max>::Plan plan;
+    u8* P;
+    size_t lim;
+    IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
+        const size_t at = 64 * t;
+        if (at + 64 <= lim) {  // masked stores only for the tail: on Zen 4 they measured slow
+            _mm_prefetch(reinterpret_cast<const char*>(plan.ahead) + at, _MM_HINT_T0);
+            const __m512i p = vop512<Max>(_mm512_loadu_si512(plan.pre + at), _mm512_loadu_si512(plan.r + at));
+            if (plan.keep) _mm512_storeu_si512(P + at, p);
+            return vop512<Max>(_mm512_loadu_si512(plan.s + at), p);
+        }
+        if (at >= lim) return _mm512_setzero_si512();
+        const __mmask64 m = ~0ull >> (64 - (lim - at));
+        const __m512i p = vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.pre + at), _mm512_maskz_loadu_epi8(m, plan.r + at));
+        if (plan.keep) _mm512_mask_storeu_epi8(P + at, m, p);
+        return vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.s + at), p);
+    }
+};
+
+// Q < 0: a[i] = op of v[i + t*cn] (v: the input), t < 2^M, for i < m, in whole vectors (a
+// holds round_up(m, 64) bytes). Q = 0 or 1: the last level joined in registers too, a[i] = op of
+// the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
+// and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
+// stored and loaded again.
+template <bool Max, int M, int Q, class In>
+IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_t D, bool nt) {
+    const In in = input;  // a local copy: the stores cannot change it, so no reloads per vector
+    static constexpr struct alignas(64) Iota {
+        u8 b[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                    22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                    44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+    } iota{};
+    const __m512i j = _mm512_load_si512(iota.b);
+    __m512i idx[M + 1], prev[M], h0 = _mm512_setzero_si512(), h1 = h0;
+    for (int l = 0; l <= M; ++l) {  // lane j takes byte j + d; 64 and up: the successor's
+        idx[l] = _mm512_add_epi8(j, _mm512_set1_epi8(char(l < M ? cn << l : D % 64)));
+        if (l < M) prev[l] = _mm512_setzero_si512();
+    }
+    auto put = [&](size_t w, __m512i x) IMGPOOL_SL_LAMBDA_VBMI {
+        const size_t at = 64 * w;
+        if (at + 64 > m) return _mm512_mask_storeu_epi8(a + at, ~0ull >> (64 - (m - at)), x);
+        if (nt) return _mm512_stream_si512(reinterpret_cast<__m512i*>(a + at), x);
+        _mm512_storeu_si512(a + at, x);
+    };
+    // Step t: level l receives its vector t - l, and with the one before makes level l+1's;
+    // the join gets level M's vector u = t - M and makes result vector u - 1 - Q.
+    auto step = [&](size_t t, bool warm) IMGPOOL_SL_LAMBDA_VBMI {
+        __m512i cur = in(t);
+        for (int l = 0; l < M; ++l) {
+            if (warm && t == size_t(l)) {
+                prev[l] = cur;
+                return;
+            }
+            const __m512i up = vop512<Max>(prev[l], _mm512_permutex2var_epi8(prev[l], idx[l], cur));
+            prev[l] = cur;
+            cur = up;
+        }
+        const size_t u = t - M;
+        if (Q < 0) return _mm512_storeu_si512(a + 64 * u, cur);
+        if (Q == 0) {
+            if (!warm || u >= 1) put(u - 1, vop512<Max>(h0, _mm512_permutex2var_epi8(h0, idx[M], cur)));
+            h0 = cur;
+            return;
+        }
+        if (!warm || u >= 2) put(u - 2, vop512<Max>(h0, _mm512_permutex2var_epi8(h1, idx[M], cur)));
+        h0 = h1;
+        h1 = cur;
+    };
+    const size_t T = (m + 63) / 64, lag = size_t(M) + (Q < 0 ? 0 : 1 + Q);
+    for (size_t t = 0; t < lag; ++t) step(t, true);
+    for (size_t t = lag; t < T + lag; ++t) step(t, false);
+}
+
+template <bool Max, int Q, class In>
+IMGPOOL_SL_VBMI void x_levels_m(const In& in, u8* a, size_t m, size_t cn, int M, size_t D, bool nt) {
+    switch (M) {
+    case 1: return x_levels<Max, 1, Q>(in, a, m, cn, D, nt);
+    case 2: return x_levels<Max, 2, Q>(in, a, m, cn, D, nt);
+    case 3: return x_levels<Max, 3, Q>(in, a, m, cn, D, nt);
+    case 4: return x_levels<Max, 4, Q>(in, a, m, cn, D, nt);
+    case 5: return x_levels<Max, 5, Q>(in, a, m, cn, D, nt);
+    case 6: return x_levels<Max, 6, Q>(in, a, m, cn, D, nt);
+    default: return x_levels<Max, 7, Q>(in, a, m, cn, D, nt);
+    }
+}
+
+// The levels of windows of 2^M <= k cells (shifts up to one vector), and whether one join
+// of two of them in registers ends the row: k < 2W and their offset D = (k - W) cn under
+// two vectors (k = 63, RGB: 5 levels, D = 93).
+struct Levels {
+    int M = 0;
+    size_t W = 1, D = 0;
+    bool joined = false;
+    Levels(size_t K, size_t cn) {
+        while (M < 7 && (size_t(2) << M) <= K && (cn << M) <= 64) ++M;
+        W = size_t(1) << M;
+        D = (K - W) * cn;
+        joined = M > 0 && K < 2 * W && D < 128;
+    }
+};
+
+template <bool Max, class In>
+IMGPOOL_SL_VBMI void x_joined(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool stream) {
+    const bool nt = stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0;
+    if (lv.D < 64) return x_levels_m<Max, 0>(in, out, n, cn, lv.M, lv.D, nt);
+    x_levels_m<Max, 1>(in, out, n, cn, lv.M, lv.D, nt);
+}
+
+// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only).
+template <bool Max>
+IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const HerkIn<Max> in{herk.advance(), herk.P, n + size_t(k - 1) * cn};
+    x_joined<Max>(in, lv, out, n, cn, stream);
+}
+
+// x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
+// one vector), then one join of two windows of W in registers where k < 2W and their
+// offset D = (k - W) cn is under two vectors (k = 63, RGB: 5 levels, D = 93), else
+// x_row_maxmin_wide's passes and join from windows of W.
+template <bool Max>
+IMGPOOL_SL_VBMI void x_row_maxmin_vbmi(const u8* v, u8* a, u8* out, size_t n, size_t cn, int k, bool stream) {
+    const size_t K = size_t(k);
+    const Levels lv(K, cn);
+    if (lv.M == 0) return x_row_maxmin_wide<Max>(v, a, out, n, cn, k, stream);
+    const BandIn in{v, n + (K - 1) * cn};
+    if (lv.joined) return x_joined<Max>(in, lv, out, n, cn, stream);
+    x_levels_m<Max, -1>(in, a, n + (K - lv.W) * cn, cn, lv.M, 0, false);
+    x_row_maxmin_from<Max>(a, lv.W, a, out, n, cn, K, stream);
+}
+
 #pragma GCC diagnostic pop
 
 // ---------------------------------------------------------------- the engines
@@ -824,6 +1036,12 @@ bool use_avx512() {
                                  cv::checkHardwareSupport(CV_CPU_AVX_512VL);
     const char* cap = std::getenv("IMGPOOL_SLIDING_ISA");
     return hardware && !(cap && std::strcmp(cap, "avx2") == 0);
+}
+
+// The VBMI levels of wide max/min along x where the CPU has them (same override).
+bool use_vbmi() {
+    static const bool hardware = cv::checkHardwareSupport(CV_CPU_AVX_512VBMI);
+    return hardware && use_avx512();
 }
 
 // What both engines share: the job's sizes, the identity row, the x padding to fill, and
@@ -867,6 +1085,7 @@ public:
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
+        vbmi_ = x.k > kDirectMax && use_vbmi();
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
@@ -874,19 +1093,66 @@ public:
         const Axis& y = jb_.y;
         if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && (y.k == 2 || y.k == 3))
             return y.k == 2 ? run_fused<2>(oy0, oy1) : run_fused<3>(oy0, oy1);
+        if (y.k > 4 && jb_.x.s == 1) return run_strips(oy0, oy1);  // van Herk: y.s == 1
         u8* v = band_.data() + size_t(jb_.x.lo) * cn_;
         for (int oy = oy0; oy < oy1; ++oy) {
             ymeth_.row(y.v0 + i64(oy) * y.s, v, oy == oy0);
             fill_margins(band_.data(), margins_, cn_);
             u8* out = jb_.dst->ptr<u8>(oy);
             if (jb_.x.s == 1) {
-                x_row(out, size_t(jb_.x.out) * cn_, jb_.stream);
+                x_row(band_.data(), out, size_t(jb_.x.out) * cn_, jb_.stream);
                 continue;
             }
-            x_row(full_.data(), full_.size() - 64, false);
+            x_row(band_.data(), full_.data(), full_.size() - 64, false);
             subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
+    }
+
+    // Van Herk along y (k > 4) over column strips of the result, each strip down all the
+    // rows: the strip's suffix rows and the k source rows it reads twice (when they come in
+    // and when their block is complete) then stay in L2 (4K RGB at k = 63: 62 suffix rows of
+    // the whole row are 714 KB, which with the source rows spilled to L3). A strip's y pass
+    // covers the cells its windows read, [o0, o1 + k - 1), and the source cells its filled
+    // padding copies.
+    IMGPOOL_SL_AVX2 void run_strips(int oy0, int oy1) {
+        const Axis &x = jb_.x, &y = jb_.y;
+        const int per = strip_outputs();
+        std::vector<std::pair<int, int>> margins;
+        for (int o0 = 0; o0 < x.out; o0 += per) {
+            const int o1 = std::min(x.out, o0 + per), a = o0, b = o1 + x.k - 1;
+            int ya = std::max(a, x.lo), yb = std::min(b, x.hi);
+            margins.clear();
+            for (const auto& m : margins_) {
+                if (m.first < a || m.first >= b) continue;
+                margins.push_back(m);
+                if (m.second >= 0) ya = std::min(ya, m.second), yb = std::max(yb, m.second + 1);
+            }
+            if (ya >= yb) ya = std::clamp(a, x.lo, x.hi - 1), yb = ya + 1;  // all padding: not reached
+            ymeth_.herk.rows.off = rows_.off + size_t(ya - x.lo) * cn_;
+            ymeth_.herk.n = size_t(yb - ya) * cn_;
+            // A strip within the source (no padding to fill) with VBMI: after its first row,
+            // the y pass inside the x pass, no row of y results in between.
+            const bool fused = vbmi_ && levels_.joined && a >= x.lo && b <= x.hi;
+            for (int oy = oy0; oy < oy1; ++oy) {
+                u8* out = jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_;
+                if (fused && oy > oy0) {
+                    xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, x.k, jb_.stream);
+                    continue;
+                }
+                ymeth_.row(y.v0 + oy, band_.data() + size_t(ya) * cn_, oy == oy0);
+                fill_margins(band_.data(), margins, cn_);
+                x_row(band_.data() + size_t(a) * cn_, out, size_t(o1 - o0) * cn_, jb_.stream);
+            }
+        }
+        _mm_sfence();
+    }
+
+    // Outputs per strip: the strip's 2k rows of y pass (k - 1 suffixes, k source rows) in
+    // about half of L2, at least 2 KB, a whole number of 64-byte lines of result.
+    int strip_outputs() const {
+        const size_t bytes = std::max<size_t>(kStripL2 / (2 * size_t(jb_.y.k)), 2048);
+        return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
     // 2x2 and 3x3 (stride 1): the y pass of row oy+1 in the same loop as the x pass of row
@@ -902,7 +1168,7 @@ public:
         for (int oy = oy0; oy < oy1; ++oy) {
             u8* out = jb_.dst->ptr<u8>(oy);
             if (oy + 1 == oy1) {
-                x_row(out, nx, jb_.stream);
+                x_row(band_.data(), out, nx, jb_.stream);
                 break;
             }
             const u8* r[W + 1];
@@ -940,10 +1206,14 @@ private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
+    bool vbmi_ = false;
+    Levels levels_{size_t(jb_.x.k), cn_};
 
-    IMGPOOL_SL_AVX2 void x_row(u8* out, size_t n, bool stream) {
-        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(band_.data(), out, n, cn_, jb_.x.k, stream);
-        x_row_maxmin_wide<Max>(band_.data(), wide_.data(), out, n, cn_, jb_.x.k, stream);
+    // The x pass of the y results `v` (virtual cells from the first output's) into n bytes.
+    IMGPOOL_SL_AVX2 void x_row(const u8* v, u8* out, size_t n, bool stream) {
+        if (jb_.x.k <= kDirectMax) return x_row_maxmin<Max>(v, out, n, cn_, jb_.x.k, stream);
+        if (vbmi_) return x_row_maxmin_vbmi<Max>(v, wide_.data(), out, n, cn_, jb_.x.k, stream);
+        x_row_maxmin_wide<Max>(v, wide_.data(), out, n, cn_, jb_.x.k, stream);
     }
 };
 
