@@ -832,13 +832,13 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk's y pass inside
         }
 }
 
-TEST_CASE("engines: stride-1 8-bit engine, 2x2 and 3x3 max/min with the y and x passes in one loop") {
+TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x passes in one loop") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(48);
     // Rows on both sides of 32-byte multiples (the loop's vectors, then each pass's tail),
     // 1 to 5 channels, 1 to 4 rows and more (the last row has no next row to overlap),
     // every padding and border.
-    for (int k : {2, 3})
+    for (int k : {2, 3, 4, 5, 6})
         for (int cn : {1, 2, 3, 4, 5})
             for (int trial = 0; trial < 12; ++trial) {
                 PoolParams p;
