@@ -654,6 +654,15 @@ cv::Mat sparse_image(std::mt19937& rng, cv::Size size, int cn, int window, bool 
     return m;
 }
 
+// A test image for p: sparse for max/min over windows of more than a few cells, which
+// random cells would saturate; else u8_image.
+cv::Mat image_for(std::mt19937& rng, cv::Size size, int cn, const PoolParams& p) {
+    const int cells = p.window.w * p.window.h;
+    if (p.type == PoolType::avg || cells <= 8) return u8_image(rng, size, cn);
+    if (cn > 4) return image_for(rng, cv::Size(size.width * cn, size.height), 1, p).reshape(cn);
+    return sparse_image(rng, size, cn, cells, p.type == PoolType::max);
+}
+
 // Padding for a window of k: anywhere from none to k - 1 cells.
 int pick_pad(std::mt19937& rng, int k) { return int(rng() % unsigned(k)); }
 
@@ -691,7 +700,7 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
         }
         p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
         const cv::Size size(pick(1, 150), pick(1, 90));
-        const cv::Mat src = u8_image(rng, size, pick(1, 4));
+        const cv::Mat src = image_for(rng, size, pick(1, 4), p);
         try {
             validate(p, src.size());
         } catch (const imgpool::Error&) {
@@ -733,7 +742,7 @@ TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and c
                             p.border = Border::replicate;
                             p.rounding = cn == 3 ? Rounding::half_up : Rounding::half_even;
                         }
-                        const cv::Mat src = u8_image(rng, size, cn);
+                        const cv::Mat src = image_for(rng, size, cn, p);
                         INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
                         sliding_check(src, p);
                     }
@@ -764,8 +773,7 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
                         p.padding = Padding::explicit_(pick_pad(rng, k), 1, pick_pad(rng, k), 0);
                         p.border = Border(rng() % 3);  // ignore, zero, replicate
                     }
-                    // u8_image's setTo takes at most 4 channels: 5 are one channel's cells regrouped.
-                    const cv::Mat src = u8_image(rng, {width * cn, int(2 + rng() % 12)}, 1).reshape(cn);
+                    const cv::Mat src = image_for(rng, {width, int(2 + rng() % 12)}, cn, p);
                     INFO("isa '", std::string(isa), "'");
                     sliding_check_if_valid(src, p);
                 }
@@ -994,14 +1002,14 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     // 1500x1000 RGB: results above 4M samples go out through non-temporal stores, and rows
     // are split between threads. The generic engine checks 3x3 (with padding and borders)
     // whole; wide windows without padding on crops, whose results are crops of the whole.
-    const cv::Mat big = u8_image(rng, {1540, 1010}, 3);
-    const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
     for (int k : {3, 16, 17, 63})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
             PoolParams p;
             p.type = t;
             p.window = {k, k};
             p.stride = {1, 1};
+            const cv::Mat big = image_for(rng, {1540, 1010}, 3, p);
+            const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
             if (k == 3) {
                 p.padding = Padding::symmetric(1);
                 p.border = t == PoolType::avg ? Border::reflect : Border::ignore;
