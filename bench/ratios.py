@@ -12,7 +12,9 @@ over the same image and threads), and its two-thread scaling. Then the targets o
 docs/performance.md, each met or not. Each time is the best of all repetitions of all
 passes (each repetition is itself a mean over many iterations): on a shared machine the
 best is the one least disturbed by other processes, and passes run minutes apart dodge
-longer disturbances.
+longer disturbances. The repetitions of all rows run in a random order (Google Benchmark's
+random interleaving), so that a slow minute falls on every row alike rather than on the
+rows whose turn it was: a ratio's two rows are then measured over the same stretch of time.
 """
 import argparse
 import json
@@ -47,7 +49,8 @@ def floor_of(case):
 
 
 def run(bench, repetitions, extra):
-    cmd = [bench, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}"] + extra
+    cmd = [bench, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
+           "--benchmark_enable_random_interleaving=true"] + extra
     print("running:", " ".join(cmd), file=sys.stderr)
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out)
