@@ -193,15 +193,19 @@ TEST_CASE("batch: --fail-fast stops at the first failure") {
 TEST_CASE("batch: interrupted with SIGINT, no partial or temp file; a re-run finishes the rest") {
     test::TempDir dir;
     fs::create_directories(dir.path / "big");
+    // 300 copies of one image (about 5 ms each here); the signal goes once the first output
+    // (or its temp file) is in: a fixed sleep let a fast machine finish the whole batch.
+    constexpr int kImages = 300;
     const cv::Mat img = noise(300, 300, CV_8UC3, 9);
-    for (int i = 0; i < 40; ++i) cv::imwrite((dir.path / ("big/img" + std::to_string(100 + i) + ".png")).string(), img);
+    cv::imwrite((dir.path / "big/img100.png").string(), img);
+    for (int i = 1; i < kImages; ++i) fs::copy_file(dir.path / "big/img100.png", dir.path / ("big/img" + std::to_string(100 + i) + ".png"));
     const std::string run = "'" IMGPOOL_BIN "' big -o out -j 1 -q -t median -k 7 -s 1";
-    const std::string cmd = "cd '" + dir.path.string() + "' && (" + run + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $? > code)";
+    const std::string started = "for t in $(seq 1000); do [ -n \"$(ls -A out 2>/dev/null)\" ] && break; sleep 0.01; done";
+    const std::string cmd = "cd '" + dir.path.string() + "' && (" + run + " & pid=$!; " + started + "; kill -INT $pid; wait $pid; echo $? > code)";
     std::system(cmd.c_str());
     CHECK(test::read_text(dir / "code") == "130\n");
     const auto partial = files_under(dir.path / "out");
-    CHECK(partial.size() > 0);
-    CHECK(partial.size() < 40);
+    CHECK(partial.size() < size_t(kImages));
     for (const std::string& f : partial) {
         CHECK(f[0] != '.');  // no temp file left
         CHECK(cv::imread((dir.path / "out" / f).string()).size() == cv::Size(294, 294));  // each whole
@@ -209,7 +213,7 @@ TEST_CASE("batch: interrupted with SIGINT, no partial or temp file; a re-run fin
     const test::Run rest = cli("big -o out -q -t median -k 7 -s 1 --skip-existing --json", dir.path.string());
     CHECK(rest.code == 0);
     CHECK(json_lines(rest.out).back()["skipped"] == partial.size());
-    CHECK(files_under(dir.path / "out").size() == 40);
+    CHECK(files_under(dir.path / "out").size() == size_t(kImages));
 }
 
 TEST_CASE("batch: one input with -o DIR/ is a batch run; a closed stdout stops it without temp files") {

@@ -330,6 +330,7 @@ TEST_CASE("engines: 2x2 engine takes its cases and leaves the rest") {
 // its code paths (AVX2 when the CPU has it, the portable loops after
 // cv::setUseOptimized(false)), and one thread or several, give the same.
 #include <algorithm>
+#include <array>
 #include <sstream>
 #include <string>
 
@@ -928,6 +929,57 @@ TEST_CASE("engines: stride-1 8-bit engine, wide averages through the AVX-512 sca
         }
     }
     CHECK(checked > 500);
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, wide averages from the row above: steep rows, ties, either side of the 16-bit limit") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    // With AVX-512, rows after a band's first take their sums mod 2^16 and the result above
+    // (Lanes16Above in sliding_u8.cpp): exact while consecutive sums differ by at most
+    // 255 kx and the offset from the row above fits 16 bits (square windows up to 100,
+    // windows 3 high up to 127 wide; scripts/check_row_above.py checks the arithmetic
+    // exhaustively). Rows of all 0 and all 255 in runs of ky change every sum by the most a
+    // step can; uniform rows make ties common where D is even; windows on each side of the
+    // limit (beyond it: 32-bit lanes).
+    struct Case {
+        Extent w;
+        bool ties;
+    };
+    const Case cases[] = {{{63, 63}, false}, {{100, 100}, false}, {{100, 100}, true}, {{101, 101}, false}, {{101, 100}, true},
+                          {{127, 3}, false},  {{128, 3}, false},   {{127, 4}, true},   {{17, 17}, false},   {{16, 17}, true},
+                          {{3, 200}, false},  {{60, 64}, true},    {{31, 31}, false}};
+    std::mt19937 rng(53);
+    int checked = 0;
+    for (const Case& c : cases)
+        for (int trial = 0; trial < 12; ++trial) {
+            PoolParams p;
+            p.type = PoolType::avg;
+            p.window = c.w;
+            p.stride = {1, 1};
+            p.rounding = c.ties ? Rounding::half_even : Rounding::half_up;
+            if (trial % 3 == 2) {
+                p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
+                p.count_pad = true;
+            }
+            const int cn = std::array{1, 3, 4, 8}[rng() % 4];
+            const int outs_x = std::array{1, 5, 11, 33}[rng() % 4], outs_y = 8 + int(rng() % 24);
+            cv::Mat src(c.w.h + outs_y - 1, c.w.w + outs_x - 1, CV_8UC(cn));
+            const int phase = int(rng() % unsigned(c.w.h));
+            for (int y = 0; y < src.rows; ++y) {
+                std::uint8_t* r = src.ptr<std::uint8_t>(y);
+                const size_t n = size_t(src.cols) * size_t(cn);
+                switch (trial % 3) {
+                case 0: std::fill(r, r + n, ((y + phase) / c.w.h) % 2 ? 255 : 0); break;  // every step the steepest
+                case 1: std::fill(r, r + n, std::uint8_t(rng())); break;                    // uniform rows: ties
+                default:                                                                    // 0/255 rows, cells off a little
+                    const int v = rng() % 2 ? 255 : 0;
+                    for (size_t i = 0; i < n; ++i) r[i] = std::uint8_t(v == 255 ? 255 - rng() % 4 : rng() % 4);
+                }
+            }
+            INFO(sep_describe(p, src), " pattern ", trial % 3);
+            sliding_check(src, p);
+            ++checked;
+        }
+    CHECK(checked == int(std::size(cases)) * 12);
 }
 
 TEST_CASE("engines: stride-1 8-bit engine writes its rows' bytes and no others") {

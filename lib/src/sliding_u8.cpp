@@ -194,11 +194,15 @@ struct Divisor {
     float c = 1;
 
     Divisor(int d, bool half_even) : D(d), ties(half_even && d % 2 == 0) {
-        if (D <= 256 && D >= 2) {
+        if (D >= 2 && D < 0x10000) {  // Granlund & Montgomery: any N < 2^16 (the scans' rows below, too)
             int l = 0;
             while ((1 << l) < D) ++l;
             mul16 = u16(std::uint32_t((std::uint64_t(1) << (16 + l)) / std::uint64_t(D) + 1) - 0x10000u);
             shift16 = l - 1;
+        }
+        if (D <= 256 && D >= 2) {
+            int l = 0;
+            while ((1 << l) < D) ++l;
             const int s = l - 1;  // floor(log2 D), or for D = 2^l one less: m1 = 2^15, exact
             const std::uint64_t p = std::uint64_t(1) << (16 + s), m = (p + std::uint64_t(D) - 1) / std::uint64_t(D);
             const std::uint64_t nmax = 255u * std::uint64_t(D) + std::uint64_t(D / 2);
@@ -295,10 +299,31 @@ std::vector<std::pair<int, int>> x_margins(const Job& jb) {
     return m;
 }
 
+// CN > 0: the channel count as a constant (the copies unroll; a 4K RGB 63x63 average spent
+// 6% of its time here with the count a variable).
+template <int CN, typename V>
+void fill_margins_n(V* row, const std::vector<std::pair<int, int>>& m, size_t channels) {
+    const size_t cn = CN > 0 ? size_t(CN) : channels;
+    for (const auto& [to, from] : m) {
+        V* d = row + size_t(to) * cn;
+        if (from < 0) {
+            for (size_t c = 0; c < cn; ++c) d[c] = V(0);
+            continue;
+        }
+        const V* s = row + size_t(from) * cn;
+        for (size_t c = 0; c < cn; ++c) d[c] = s[c];
+    }
+}
+
 template <typename V>
 void fill_margins(V* row, const std::vector<std::pair<int, int>>& m, size_t cn) {
-    for (const auto& [to, from] : m)
-        for (size_t c = 0; c < cn; ++c) row[size_t(to) * cn + c] = from < 0 ? V(0) : row[size_t(from) * cn + c];
+    if (m.empty()) return;
+    switch (cn) {
+    case 1: return fill_margins_n<1>(row, m, cn);
+    case 3: return fill_margins_n<3>(row, m, cn);
+    case 4: return fill_margins_n<4>(row, m, cn);
+    default: return fill_margins_n<0>(row, m, cn);
+    }
 }
 
 // The y pass's loops end a row of n >= 32 bytes with one vector over its last 32 (the
@@ -713,8 +738,21 @@ struct Lanes16 {
     using Mask = __mmask32;
     static Mask mask(size_t r) { return r >= W ? ~Mask(0) : Mask((1u << r) - 1); }
     template <bool Narrow>
-    static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m) {
+    static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m, bool full) {
+        if (full) return _mm512_sub_epi16(_mm512_loadu_si512(a), _mm512_loadu_si512(b));
         return _mm512_sub_epi16(_mm512_maskz_loadu_epi16(m, a), _mm512_maskz_loadu_epi16(m, b));
+    }
+    // The scan's first level from two more loads (cn cells back) rather than a permute: the
+    // differences of pairs of pixels, the vector's first pixel (keep clear) alone. Taken by
+    // Lanes16Above (2% faster); here it measured a third slower at 5x5-15x15 RGB, the time
+    // going to the y pass after it (not understood).
+    static constexpr bool kPairs = false;
+    static IMGPOOL_SL_512_INLINE __m512i diff2(const u16* a, const u16* b, size_t cn, Mask keep, Mask m, bool full) {
+        if (full)
+            return _mm512_add_epi16(_mm512_sub_epi16(_mm512_loadu_si512(a), _mm512_loadu_si512(b)),
+                                    _mm512_maskz_sub_epi16(keep, _mm512_loadu_si512(a - cn), _mm512_loadu_si512(b - cn)));
+        return _mm512_add_epi16(_mm512_sub_epi16(_mm512_maskz_loadu_epi16(m, a), _mm512_maskz_loadu_epi16(m, b)),
+                                _mm512_maskz_sub_epi16(keep, _mm512_maskz_loadu_epi16(m, a - cn), _mm512_maskz_loadu_epi16(m, b - cn)));
     }
     static IMGPOOL_SL_512_INLINE __m512i add(__m512i a, __m512i b) { return _mm512_add_epi16(a, b); }
     static IMGPOOL_SL_512_INLINE __m512i shift(Mask keep, __m512i idx, __m512i x) { return _mm512_maskz_permutexvar_epi16(keep, idx, x); }
@@ -731,12 +769,13 @@ struct Lanes16 {
 template <bool Ties>
 struct Lanes32 {
     static constexpr size_t W = 16;
+    static constexpr bool kPairs = false;
     using T = std::uint32_t;
     using Mask = __mmask16;
     static Mask mask(size_t r) { return r >= W ? Mask(0xFFFF) : Mask((1u << r) - 1); }
     template <bool Narrow>
-    static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m) {
-        const __m256i x = _mm256_maskz_loadu_epi16(m, a), y = _mm256_maskz_loadu_epi16(m, b);
+    static IMGPOOL_SL_512_INLINE __m512i diff(const u16* a, const u16* b, Mask m, bool full) {
+        const __m256i x = full ? ld(a) : _mm256_maskz_loadu_epi16(m, a), y = full ? ld(b) : _mm256_maskz_loadu_epi16(m, b);
         if (Narrow) return _mm512_cvtepi16_epi32(_mm256_sub_epi16(x, y));
         return _mm512_sub_epi32(_mm512_cvtepu16_epi32(x), _mm512_cvtepu16_epi32(y));
     }
@@ -747,6 +786,67 @@ struct Lanes32 {
         const __m128i q = _mm512_cvtepi32_epi8(div32x<Ties>(S, dv));
         if (full) return st16(out, q);
         _mm_mask_storeu_epi8(out, m, q);
+    }
+};
+
+// 16-bit lanes for D > 256 too, from the result row above (stride 1 along y). Consecutive
+// rows' N (window sum + D/2) differ by at most B = 255 kx (a row in, one out); the result
+// above, qa = floor(Na/D), puts Na in [qa D, qa D + D) (with ties, qa may be one less, Na
+// then (qa + 1) D). With e = ceil(B/D), o = N - (qa - e) D lies in [0, e D + B + D), one
+// more with ties: exact from N mod 2^16 while that is below 2^16 (square windows up to 100,
+// windows 3 high up to 127 wide; scripts/check_row_above.py checks every case near the
+// limit), and q = qa - e + floor(o/D), that division by Granlund & Montgomery in 16 bits.
+// 32 outputs a vector where Lanes32 takes 16, for a load, a multiply and a few adds: the
+// 32-bit scan was bound by its permutes (4K RGB 63x63 4.1 -> 2.8 ms with the changes
+// around it).
+template <bool Ties>
+struct Lanes16Above : Lanes16<2> {
+    static constexpr bool kPairs = true;
+    std::ptrdiff_t up = 0;  // the row above, from the result row
+    u16 e = 0;
+    static bool fits(int D, int kx, bool ties) {
+        const i64 B = 255 * i64(kx), e = (B + D - 1) / D;
+        return D > 256 && e * D + B + D + (ties ? 1 : 0) <= 0x10000;  // o below 2^16
+    }
+    Lanes16Above(std::ptrdiff_t above, int D, int kx) : up(above), e(u16((255 * kx + D - 1) / D)) {}
+    IMGPOOL_SL_512_INLINE void put(u8* out, bool full, Mask m, __m512i N, const Divisor& dv) const {
+        const __m512i qa = _mm512_cvtepu8_epi16(full ? ld(out + up) : _mm256_maskz_loadu_epi8(m, out + up));
+        const __m512i base = _mm512_sub_epi16(qa, _mm512_set1_epi16(short(e)));
+        const __m512i o = _mm512_sub_epi16(N, _mm512_mullo_epi16(base, _mm512_set1_epi16(short(dv.D))));
+        const __m512i f = div16x<2>(o, dv);
+        __m512i q = _mm512_add_epi16(base, f);
+        if (Ties) {  // N == q D exactly when o == f D
+            const __mmask32 tie = _mm512_cmpeq_epi16_mask(_mm512_mullo_epi16(f, _mm512_set1_epi16(short(dv.D))), o);
+            q = _mm512_mask_sub_epi16(q, tie, q, _mm512_and_si512(q, _mm512_set1_epi16(1)));
+        }
+        const __m256i b = _mm512_cvtepi16_epi8(q);
+        if (full) return st(out, b);
+        _mm256_mask_storeu_epi8(out, m, b);
+    }
+};
+
+// sum_rows_next in 64-byte vectors, for the scans, which prefetch its rows (Ahead): half
+// the instructions of the AVX2 loop, which took a third of a 4K RGB 63x63 average.
+IMGPOOL_SL_512 void sum_rows_next512(const Rows& rows, i64 w, int k, size_t n, const u16* prev, u16* out) {
+    const u8* a = rows(w + k - 1);
+    const u8* b = rows(w - 1);
+    auto step = [&](size_t j) IMGPOOL_SL_LAMBDA512 {
+        const __m512i d = _mm512_sub_epi16(_mm512_cvtepu8_epi16(ld(a + j)), _mm512_cvtepu8_epi16(ld(b + j)));
+        _mm512_storeu_si512(out + j, _mm512_add_epi16(_mm512_loadu_si512(prev + j), d));
+    };
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) step(i);
+    for (; i < n; ++i) out[i] = u16(prev[i] + a[i] - b[i]);
+}
+
+// The source rows the next row's y sums read, prefetched while the scan works (spread over
+// it, rather than a burst in the memory-bound y pass): the scan's output offset i, at
+// about a byte of each row per output.
+struct Ahead {
+    const char *in, *gone;
+    IMGPOOL_SL_LAMBDA512 inline void operator()(size_t i) const {
+        _mm_prefetch(in + i, _MM_HINT_T0);
+        _mm_prefetch(gone + i, _MM_HINT_T0);
     }
 };
 
@@ -788,11 +888,13 @@ IMGPOOL_SL_INLINE __m256i first_sums(const u16* v, size_t cn, size_t k) {
 // was re-permuted from the previous vector's sums, a permute and adds on the loop's
 // critical path (RGB 4K, whole pass: 31x31 5.4 -> 4.9 ms, 63x63 5.7 -> 5.3).
 template <class L, int Steps, bool Narrow>
-IMGPOOL_SL_512 void x_row_scan_t(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& div) {
+IMGPOOL_SL_512 void x_row_scan_t(const L& lanes, const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& div, const Ahead& pf) {
     constexpr size_t W = L::W;
     using T = typename L::T;
     const size_t Wc = W - W % cn;
-    const Divisor dv = div;  // a local copy: the stores cannot change it, so no reloads
+    const Divisor dv = div;  // local copies: the stores cannot change them, so no reloads
+    const L ln = lanes;
+    const Ahead ahead = pf;
     const ScanIdx<T, W>& idx = scan_idx<T, W>(cn);
     alignas(64) T init[W];
     typename L::Mask keep[Steps + 1];
@@ -809,9 +911,16 @@ IMGPOOL_SL_512 void x_row_scan_t(const u16* v, u8* out, size_t n, size_t cn, siz
     for (int q = 0; q < Steps; ++q) sidx[q] = _mm512_load_si512(idx.shift[q]);
     const size_t far = (k - 1) * cn;
     auto step = [&](size_t i, typename L::Mask m, bool full) IMGPOOL_SL_LAMBDA512 {
-        __m512i d = L::template diff<Narrow>(v + i + far, v + i - cn, m);
-        for (int q = 0; q < Steps; ++q) d = L::add(d, L::shift(keep[q], sidx[q], d));
-        L::put(out + i, full, m, L::add(d, carry), dv);
+        ahead(i);
+        __m512i d;
+        if constexpr (L::kPairs) {
+            d = L::diff2(v + i + far, v + i - cn, cn, keep[0], m, full);
+            for (int q = 1; q < Steps; ++q) d = L::add(d, L::shift(keep[q], sidx[q], d));
+        } else {
+            d = L::template diff<Narrow>(v + i + far, v + i - cn, m, full);
+            for (int q = 0; q < Steps; ++q) d = L::add(d, L::shift(keep[q], sidx[q], d));
+        }
+        ln.put(out + i, full, m, L::add(d, carry), dv);
         carry = L::add(carry, L::perm(lidx, d));
     };
     // While W outputs remain, one mask and whole stores (the last W - Wc bytes rewritten by
@@ -823,34 +932,41 @@ IMGPOOL_SL_512 void x_row_scan_t(const u16* v, u8* out, size_t n, size_t cn, siz
 }
 
 template <class L, bool Narrow>
-IMGPOOL_SL_512 void x_row_scan_n(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv) {
+IMGPOOL_SL_512 void x_row_scan_n(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, const Ahead& pf, const L& ln = L{}) {
     int steps = 0;
     for (size_t sh = cn; sh < L::W - L::W % cn; sh *= 2) ++steps;
     switch (steps) {
-    case 0: return x_row_scan_t<L, 0, Narrow>(v, out, n, cn, k, dv);
-    case 1: return x_row_scan_t<L, 1, Narrow>(v, out, n, cn, k, dv);
-    case 2: return x_row_scan_t<L, 2, Narrow>(v, out, n, cn, k, dv);
-    case 3: return x_row_scan_t<L, 3, Narrow>(v, out, n, cn, k, dv);
-    case 4: return x_row_scan_t<L, 4, Narrow>(v, out, n, cn, k, dv);
-    default: return x_row_scan_t<L, 5, Narrow>(v, out, n, cn, k, dv);  // 32 lanes, cn == 1
+    case 0: return x_row_scan_t<L, 0, Narrow>(ln, v, out, n, cn, k, dv, pf);
+    case 1: return x_row_scan_t<L, 1, Narrow>(ln, v, out, n, cn, k, dv, pf);
+    case 2: return x_row_scan_t<L, 2, Narrow>(ln, v, out, n, cn, k, dv, pf);
+    case 3: return x_row_scan_t<L, 3, Narrow>(ln, v, out, n, cn, k, dv, pf);
+    case 4: return x_row_scan_t<L, 4, Narrow>(ln, v, out, n, cn, k, dv, pf);
+    default: return x_row_scan_t<L, 5, Narrow>(ln, v, out, n, cn, k, dv, pf);  // 32 lanes, cn == 1
     }
 }
 
 template <class L>
-IMGPOOL_SL_512 void x_row_scan_l(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow) {
-    if (narrow) return x_row_scan_n<L, true>(v, out, n, cn, k, dv);
-    x_row_scan_n<L, false>(v, out, n, cn, k, dv);
+IMGPOOL_SL_512 void x_row_scan_l(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow, const Ahead& pf) {
+    if (narrow) return x_row_scan_n<L, true>(v, out, n, cn, k, dv, pf);
+    x_row_scan_n<L, false>(v, out, n, cn, k, dv, pf);
 }
 
 // The scans' x pass of one row of y sums `v` (virtual cells from 0) into n = outputs * cn bytes.
-// `narrow`: every y sum below 2^15.
-IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow) {
+// `narrow`: every y sum below 2^15. `above`: the result row of the window one row up, where
+// Lanes16Above::fits (else null).
+IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow, const u8* above,
+                               const Ahead& pf) {
+    if (above) {
+        const std::ptrdiff_t up = above - out;
+        if (dv.ties) return x_row_scan_n<Lanes16Above<true>, false>(v, out, n, cn, k, dv, pf, Lanes16Above<true>(up, dv.D, int(k)));
+        return x_row_scan_n<Lanes16Above<false>, false>(v, out, n, cn, k, dv, pf, Lanes16Above<false>(up, dv.D, int(k)));
+    }
     if (dv.D > 256)
-        return dv.ties ? x_row_scan_l<Lanes32<true>>(v, out, n, cn, k, dv, narrow) : x_row_scan_l<Lanes32<false>>(v, out, n, cn, k, dv, narrow);
+        return dv.ties ? x_row_scan_l<Lanes32<true>>(v, out, n, cn, k, dv, narrow, pf) : x_row_scan_l<Lanes32<false>>(v, out, n, cn, k, dv, narrow, pf);
     switch (div16_mode(dv)) {  // 16-bit differences wrap and still end exact: narrow or not, one loop
-    case 1: return x_row_scan_n<Lanes16<1>, false>(v, out, n, cn, k, dv);
-    case 2: return x_row_scan_n<Lanes16<2>, false>(v, out, n, cn, k, dv);
-    default: return x_row_scan_n<Lanes16<3>, false>(v, out, n, cn, k, dv);  // k > 4 here: mode 0 never
+    case 1: return x_row_scan_n<Lanes16<1>, false>(v, out, n, cn, k, dv, pf);
+    case 2: return x_row_scan_n<Lanes16<2>, false>(v, out, n, cn, k, dv, pf);
+    default: return x_row_scan_n<Lanes16<3>, false>(v, out, n, cn, k, dv, pf);  // k > 4 here: mode 0 never
     }
 }
 
@@ -1238,7 +1354,7 @@ public:
         if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         // Row mode and the scans: one row of y sums, updated in place (half the footprint of
         // two alternating rows, which with the source rows spilled out of L1).
-        band_.assign(stride_ * (tiles_ ? 16 : 1), 0);
+        band_.assign(kFront + stride_ * (tiles_ ? 16 : 1), 0);
         if (tiles_) {
             chunk_ = 512;
             const size_t m = round_up((chunk_ + size_t(x.k) - 1) * cn_, 8) + 8;
@@ -1253,17 +1369,23 @@ public:
         const size_t lo = size_t(jb_.x.lo) * cn_;
         const int R = tiles_ ? 16 : 1;
         u16* prev = nullptr;
+        const bool above = scan_ && y.s == 1 && Lanes16Above<false>::fits(div_.D, jb_.x.k, div_.ties);
         for (int b = oy0; b < oy1; b += R) {
             const int rows = std::min(R, oy1 - b);
             for (int r = 0; r < rows; ++r) {
                 u16* v = row(r) + lo;
-                if (!prev || y.s > 1) sum_rows_first(rows_, y.v0 + i64(b + r) * y.s, y.k, real_, v);
+                const bool first = !prev || y.s > 1;
+                if (first) sum_rows_first(rows_, y.v0 + i64(b + r) * y.s, y.k, real_, v);
+                else if (scan_) sum_rows_next512(rows_, y.v0 + b + r, y.k, real_, prev, v);
                 else sum_rows_next(rows_, y.v0 + b + r, y.k, real_, prev, v);
                 prev = v;
                 fill_margins(row(r), margins_, cn_);
                 if (tiles_) continue;
                 if (scan_) {
-                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_, jb_.y.k <= 128);
+                    const u8* up = above && !first ? jb_.dst->ptr<u8>(b + r - 1) : nullptr;
+                    const i64 w = y.v0 + i64(b + r) * y.s;
+                    const Ahead pf{reinterpret_cast<const char*>(rows_(w + y.k)), reinterpret_cast<const char*>(rows_(w))};
+                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_, jb_.y.k <= 128, up, pf);
                     continue;
                 }
                 if (jb_.x.s == 1) {
@@ -1289,7 +1411,9 @@ private:
     std::vector<Lane16> o_;
     Rows rows_{};
 
-    u16* row(int r) { return band_.data() + size_t(r) * stride_; }
+    // The scans' first level reads up to 2 cn cells before a row (lanes it then clears).
+    static constexpr size_t kFront = 32;  // 2 kScanMaxCn, rounded to keep rows 64-byte aligned
+    u16* row(int r) { return band_.data() + kFront + size_t(r) * stride_; }
     __m128i* o() { return reinterpret_cast<__m128i*>(o_.data()); }
 
     // Running sums along x over one channel's tile vectors, each output divided and
