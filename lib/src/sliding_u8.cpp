@@ -693,8 +693,10 @@ IMGPOOL_SL_INLINE void tile_in16(const u16* const* rows, size_t e, __m256i* t) {
 // = v[i+(k-1)cn] - v[i-cn], so the window sums are a prefix sum (stride cn) of those
 // differences, taken a vector at a time in log2 steps of lane shifts (vpermw/vpermd) plus the
 // previous vector's last cn sums. Sums of D <= 256 cells are below 2^16, so 16-bit lanes
-// wrapping mod 2^16 still end exact; larger divisors scan in 32 bits. cn <= 8 (kScanMaxCn):
-// the previous vector then holds every sum a lane needs.
+// wrapping mod 2^16 still end exact; larger divisors scan in 16 bits too from a band's
+// second row on, the result row above giving what the sums mod 2^16 lack (Lanes16Above),
+// and in 32 bits for a band's first row and beyond that method's limit. cn <= 8
+// (kScanMaxCn): the previous vector then holds every sum a lane needs.
 // GCC 12's AVX-512 headers pass _mm512_undefined_*() as the merge source of unmasked forms,
 // which -Wmaybe-uninitialized reports once inlined here: a false alarm.
 #pragma GCC diagnostic push
