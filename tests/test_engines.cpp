@@ -939,14 +939,17 @@ TEST_CASE("engines: stride-1 8-bit engine, wide averages from the row above: ste
     // windows 3 high up to 127 wide; scripts/check_row_above.py checks the arithmetic
     // exhaustively). Rows of all 0 and all 255 in runs of ky change every sum by the most a
     // step can; uniform rows make ties common where D is even; windows on each side of the
-    // limit (beyond it: 32-bit lanes).
+    // limit (beyond it: 32-bit lanes); windows whose division takes one multiply (63x63,
+    // 17x17, 127x3) and windows where no multiply below 2^16 is exact (80x80, 100x100,
+    // 110x3, 124x3, 127x4: Granlund & Montgomery's).
     struct Case {
         Extent w;
         bool ties;
     };
     const Case cases[] = {{{63, 63}, false}, {{100, 100}, false}, {{100, 100}, true}, {{101, 101}, false}, {{101, 100}, true},
                           {{127, 3}, false},  {{128, 3}, false},   {{127, 4}, true},   {{17, 17}, false},   {{16, 17}, true},
-                          {{3, 200}, false},  {{60, 64}, true},    {{31, 31}, false}};
+                          {{3, 200}, false},  {{60, 64}, true},    {{31, 31}, false},   {{80, 80}, false},   {{110, 3}, true},
+                          {{124, 3}, false}};
     std::mt19937 rng(53);
     int checked = 0;
     for (const Case& c : cases)
