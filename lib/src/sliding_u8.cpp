@@ -798,7 +798,8 @@ struct Lanes32 {
 // then (qa + 1) D). With e = ceil(B/D), o = N - (qa - e) D lies in [0, e D + B + D), one
 // more with ties: exact from N mod 2^16 while that is below 2^16 (square windows up to 100,
 // windows 3 high up to 127 wide; scripts/check_row_above.py checks every case near the
-// limit), and q = qa - e + floor(o/D), that division by Granlund & Montgomery in 16 bits.
+// limit), and q = qa - e + floor(o/D), that division in 16 bits by one multiply where one
+// is exact over o's range (one_mul), else by Granlund & Montgomery.
 // 32 outputs a vector where Lanes32 takes 16, for a load, a multiply and a few adds: the
 // 32-bit scan was bound by its permutes (4K RGB 63x63 4.1 -> 2.8 ms with the changes
 // around it).
