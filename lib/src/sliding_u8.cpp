@@ -961,7 +961,7 @@ IMGPOOL_SL_INLINE __m256i first_sums(const u16* v, size_t cn, size_t k) {
 // was re-permuted from the previous vector's sums, a permute and adds on the loop's
 // critical path (RGB 4K, whole pass: 31x31 5.4 -> 4.9 ms, 63x63 5.7 -> 5.3).
 // Scan level Q, d += d shifted up by cn << Q lanes. With cn a constant (CN) and the shift a
-// whole number of dwords, valignd with zeros (4K RGB 63x63 2% faster than the masked vpermw).
+// whole number of dwords, valignd with zeros (4K RGB 63x63 1.5% faster than the masked vpermw).
 template <class L, int CN, int Q>
 IMGPOOL_SL_512_INLINE __m512i level(__m512i d, [[maybe_unused]] typename L::Mask keep, [[maybe_unused]] __m512i sidx) {
     constexpr int bytes = (CN << Q) * int(sizeof(typename L::T));
