@@ -803,6 +803,13 @@ struct Lanes32 {
 // 32 outputs a vector where Lanes32 takes 16, for a load, a multiply and a few adds: the
 // 32-bit scan was bound by its permutes (4K RGB 63x63 4.1 -> 2.8 ms with the changes
 // around it).
+// The division of the offset for a window, decided once (one_mul's search has divisions).
+struct AboveDiv {
+    bool one = false;  // one multiply and a shift
+    u16 mul = 0;
+    int bits = 0;
+};
+
 template <bool Ties, bool OneMul>
 struct Lanes16Above : Lanes16<2> {
     static constexpr bool kPairs = true;
@@ -810,6 +817,11 @@ struct Lanes16Above : Lanes16<2> {
     u16 e = 0;
     u16 mul = 0;  // OneMul: floor(o/D) = mulhi(o, mul) >> bits for every o the row can have
     int bits = 0;
+    static AboveDiv divisor(int D, int kx, bool ties) {
+        AboveDiv a;
+        a.one = one_mul(D, kx, ties, &a.mul, &a.bits);
+        return a;
+    }
     static i64 e_of(int D, int kx) { return (255 * i64(kx) + D - 1) / D; }
     static i64 o_max(int D, int kx, bool ties) { return e_of(D, kx) * D + 255 * i64(kx) + D - 1 + (ties ? 1 : 0); }
     static bool fits(int D, int kx, bool ties) { return D > 256 && o_max(D, kx, ties) < 0x10000; }
@@ -827,9 +839,7 @@ struct Lanes16Above : Lanes16<2> {
         }
         return false;
     }
-    Lanes16Above(std::ptrdiff_t above, int D, int kx) : up(above), e(u16(e_of(D, kx))) {
-        if (OneMul) one_mul(D, kx, Ties, &mul, &bits);
-    }
+    Lanes16Above(std::ptrdiff_t above, int D, int kx, const AboveDiv& a) : up(above), e(u16(e_of(D, kx))), mul(a.mul), bits(a.bits) {}
     IMGPOOL_SL_512_INLINE void put(u8* out, bool full, Mask m, __m512i N, const Divisor& dv) const {
         const __m512i qa = _mm512_cvtepu8_epi16(full ? ld(out + up) : _mm256_maskz_loadu_epi8(m, out + up));
         const __m512i base = _mm512_sub_epi16(qa, _mm512_set1_epi16(short(e)));
@@ -1047,16 +1057,15 @@ IMGPOOL_SL_512 void x_row_scan_l(const u16* v, u8* out, size_t n, size_t cn, siz
 
 // The scans' x pass of one row of y sums `v` (virtual cells from 0) into n = outputs * cn bytes.
 // `narrow`: every y sum below 2^15. `above`: the result row of the window one row up, where
-// Lanes16Above::fits (else null).
+// Lanes16Above::fits (else null), and `ad` its division (Lanes16Above::divisor, once per image).
 IMGPOOL_SL_512 void x_row_scan(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, bool narrow, const u8* above,
-                               const Ahead& pf) {
+                               const AboveDiv& ad, const Ahead& pf) {
     if (above) {
         const std::ptrdiff_t up = above - out;
         const int D = dv.D, kx = int(k);
         auto scan = [&](auto lanes) { x_row_scan_n<decltype(lanes), false>(v, out, n, cn, k, dv, pf, lanes); };
-        const bool one = Lanes16Above<false, false>::one_mul(D, kx, dv.ties);
-        if (dv.ties) return one ? scan(Lanes16Above<true, true>(up, D, kx)) : scan(Lanes16Above<true, false>(up, D, kx));
-        return one ? scan(Lanes16Above<false, true>(up, D, kx)) : scan(Lanes16Above<false, false>(up, D, kx));
+        if (dv.ties) return ad.one ? scan(Lanes16Above<true, true>(up, D, kx, ad)) : scan(Lanes16Above<true, false>(up, D, kx, ad));
+        return ad.one ? scan(Lanes16Above<false, true>(up, D, kx, ad)) : scan(Lanes16Above<false, false>(up, D, kx, ad));
     }
     if (dv.D > 256)
         return dv.ties ? x_row_scan_l<Lanes32<true>>(v, out, n, cn, k, dv, narrow, pf) : x_row_scan_l<Lanes32<false>>(v, out, n, cn, k, dv, narrow, pf);
@@ -1468,6 +1477,7 @@ public:
         const int R = tiles_ ? 16 : 1;
         u16* prev = nullptr;
         const bool above = scan_ && y.s == 1 && Lanes16Above<false, false>::fits(div_.D, jb_.x.k, div_.ties);
+        const AboveDiv ad = above ? Lanes16Above<false, false>::divisor(div_.D, jb_.x.k, div_.ties) : AboveDiv{};
         for (int b = oy0; b < oy1; b += R) {
             const int rows = std::min(R, oy1 - b);
             for (int r = 0; r < rows; ++r) {
@@ -1484,7 +1494,7 @@ public:
                     const u8* up = above && !first ? jb_.dst->ptr<u8>(b + r - 1) : nullptr;
                     const i64 w = y.v0 + i64(b + r) * y.s;
                     const Ahead pf{reinterpret_cast<const char*>(rows_(w + y.k)), reinterpret_cast<const char*>(rows_(w))};
-                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_, jb_.y.k <= 128, up, pf);
+                    x_row_scan(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, size_t(jb_.x.k), div_, jb_.y.k <= 128, up, ad, pf);
                     continue;
                 }
                 if (jb_.x.s == 1) {
