@@ -21,15 +21,13 @@ import sys
 import numpy as np
 
 
-def fits(D, kx, ties):  # as Lanes16Above::fits
-    B = 255 * kx
-    e = (B + D - 1) // D
-    return D > 256 and e * D + B + D + (1 if ties else 0) <= 0x10000
-
-
 def o_max(D, kx, ties):  # as Lanes16Above::o_max
     B = 255 * kx
     return (B + D - 1) // D * D + B + D - 1 + (1 if ties else 0)
+
+
+def fits(D, kx, ties):  # as Lanes16Above::fits
+    return D > 256 and o_max(D, kx, ties) < 0x10000
 
 
 def one_mul(D, kx, ties, check=True):  # as Lanes16Above::one_mul; check=False: the first m < 2^16

@@ -1031,14 +1031,14 @@ IMGPOOL_SL_512 void x_row_scan_t(const L& lanes, const u16* v, u8* out, size_t n
 
 template <class L, bool Narrow>
 IMGPOOL_SL_512 void x_row_scan_n(const u16* v, u8* out, size_t n, size_t cn, size_t k, const Divisor& dv, const Ahead& pf, const L& ln = L{}) {
-    int steps = 0;
-    for (size_t sh = cn; sh < L::W - L::W % cn; sh *= 2) ++steps;
     // The common channel counts with their shifts constant (steps: cn << q below W - W % cn).
     if constexpr (L::W == 32) {
         if (cn == 1) return x_row_scan_t<L, 5, Narrow, 1>(ln, v, out, n, cn, k, dv, pf);
         if (cn == 3) return x_row_scan_t<L, 4, Narrow, 3>(ln, v, out, n, cn, k, dv, pf);
         if (cn == 4) return x_row_scan_t<L, 3, Narrow, 4>(ln, v, out, n, cn, k, dv, pf);
     }
+    int steps = 0;
+    for (size_t sh = cn; sh < L::W - L::W % cn; sh *= 2) ++steps;
     switch (steps) {
     case 0: return x_row_scan_t<L, 0, Narrow>(ln, v, out, n, cn, k, dv, pf);
     case 1: return x_row_scan_t<L, 1, Narrow>(ln, v, out, n, cn, k, dv, pf);
