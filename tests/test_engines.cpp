@@ -721,6 +721,44 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
     CHECK(checked > 200);
 }
 
+TEST_CASE("engines: stride-1 8-bit engine, strides beyond 1 (3x3/2 and other narrow windows)") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(53);
+    // Row mode with strides 2 to 5: every s-th window of a row taken by permutes of 128
+    // bytes (max/min) or 64 sums (avg) at a time where the CPU has them (Subsampler), in
+    // place for the sums; widths on either side of those steps (21 RGB outputs of 2x2 per
+    // step, 10 of the sums), pixels of 1 to 5 channels (s cn over a vector's half: the
+    // scalar loop), and windows of up to 8 rows summed in one pass (sum_rows_first).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (int s : {2, 3, 4, 5})
+            for (int cn : {1, 2, 3, 4, 5})
+                for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
+                    for (int trial = 0; trial < 6; ++trial) {
+                        PoolParams p;
+                        p.type = t;
+                        const int kh = t == PoolType::avg ? 1 + int(rng() % 8) : 1 + int(rng() % 4);
+                        p.window = {1 + int(rng() % 4), kh};
+                        p.stride = {s, 1 + int(rng() % 3)};
+                        // outputs around a multiple of a step (values 64 / (s cn) pixels
+                        // each), or a whole 640-pixel row
+                        const int step = std::max(1, 64 / (s * cn)), outputs = trial == 5 ? 640 / s : step * (1 + int(rng() % 4)) + int(rng() % 3) - 1;
+                        const int width = std::max(1, (std::max(outputs, 1) - 1) * s + p.window.w + int(rng() % unsigned(s)));
+                        if (rng() % 2) {
+                            p.padding = Padding::explicit_(int(rng() % unsigned(p.window.w)), int(rng() % unsigned(kh)),
+                                                           int(rng() % unsigned(p.window.w)), int(rng() % unsigned(kh)));
+                            // ignore, zero, replicate; averages of one divisor only (the engine's)
+                            p.border = Border(t == PoolType::avg ? 1 + rng() % 2 : rng() % 3);
+                            p.ceil_mode = t != PoolType::avg && rng() % 2;
+                        }
+                        p.rounding = rng() % 2 ? Rounding::half_even : Rounding::half_up;
+                        const cv::Mat src = image_for(rng, {width, 4 + int(rng() % 20)}, cn, p);
+                        INFO("isa '", std::string(isa), "'");
+                        sliding_check_if_valid(src, p);
+                    }
+    }
+}
+
 TEST_CASE("engines: stride-1 8-bit engine, sizes around its vectors, tiles and chunks") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(42);
