@@ -724,21 +724,23 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
 TEST_CASE("engines: stride-1 8-bit engine, strides beyond 1 (3x3/2 and other narrow windows)") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(53);
-    // Row mode with strides 2 to 5: every s-th window of a row taken by permutes of 128
-    // bytes (max/min) or 64 sums (avg) at a time where the CPU has them (Subsampler), in
-    // place for the sums; widths on either side of those steps (21 RGB outputs of 2x2 per
-    // step, 10 of the sums), pixels of 1 to 5 channels (s cn over a vector's half: the
-    // scalar loop), and windows of up to 8 rows summed in one pass (sum_rows_first).
+    // Row mode with strides 2 to 5: the windows at every s-th pixel taken by permutes of
+    // 128 bytes (max/min, one per tap) or 64 sums (avg: in place) where the CPU has them
+    // (Strided); widths on either side of those steps (20 RGB outputs of 3x3/2 per step, 10
+    // of the sums), pixels of 1 to 8 channels (s cn over half a vector, or taps reaching past
+    // the loads: the x pass at every pixel and subsample()), and windows of up to 8 rows
+    // summed in one pass (sum_rows_first).
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
         for (int s : {2, 3, 4, 5})
-            for (int cn : {1, 2, 3, 4, 5})
+            for (int cn : {1, 2, 3, 4, 5, 8})
                 for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
                     for (int trial = 0; trial < 6; ++trial) {
                         PoolParams p;
                         p.type = t;
                         const int kh = t == PoolType::avg ? 1 + int(rng() % 8) : 1 + int(rng() % 4);
-                        p.window = {1 + int(rng() % 4), kh};
+                        // max/min: up to the row mode's 16 taps, whose reach shortens a step
+                        p.window = {1 + int(rng() % (t == PoolType::avg || trial < 3 ? 4 : 16)), kh};
                         p.stride = {s, 1 + int(rng() % 3)};
                         // outputs around a multiple of a step (values 64 / (s cn) pixels
                         // each), or a whole 640-pixel row

@@ -1318,43 +1318,60 @@ bool use_vbmi() {
     return hardware && use_avx512();
 }
 
-// subsample() by two-source permutes where the CPU has them (vpermt2b for bytes with
-// VBMI, vpermt2w for 16-bit sums with AVX-512): each step takes K values, whole pixels,
-// from 2V. The scalar loop took more than half of max 3x3/2's time. In place (out = f)
-// too: a step stores below the cells the next one loads, as s cn <= V / 2.
-template <typename T>
-class Subsampler {
+// Row mode's x pass at strides beyond 1 by two-source permutes where the CPU has them
+// (vpermt2b for bytes with VBMI, vpermt2w for 16-bit sums with AVX-512): each step loads
+// 2V values from output o's first cell and takes K, whole pixels, one permute per tap, the
+// taps joined by max or min (Join 1, 2; 0: one tap, every s-th of x_row_sums' windows,
+// in place too: a step stores below the cells the next one loads). Else the x pass at
+// every cell and subsample(), which took more than half of max 3x3/2's time.
+template <typename T, int Join>
+class Strided {
 public:
     static constexpr size_t V = 64 / sizeof(T);  // values per vector
 
-    Subsampler() = default;
-    Subsampler(size_t cn, size_t s) : cn_(cn), s_(s) {
-        fast_ = s * cn <= V / 2 && (sizeof(T) == 1 ? use_vbmi() : use_avx512());
-        if (!fast_) return;
-        K_ = 2 * V / (s * cn) * cn;
-        for (size_t j = 0; j < K_; ++j) idx_[j] = T(s * cn * (j / cn) + j % cn);
+    Strided() = default;
+    Strided(size_t cn, size_t s, size_t k) : cn_(cn), s_(s), k_(k) {
+        const size_t reach = (k - 1) * cn;  // of a step's last pixel past its first cell
+        if (s * cn > V / 2 || reach + 2 * s * cn > 2 * V || !(sizeof(T) == 1 ? use_vbmi() : use_avx512())) return;
+        K_ = std::min((2 * V - cn - reach) / (s * cn) + 1, V / cn) * cn;  // within the loads and a vector
+        idx_.assign(k * V, T(0));
+        for (size_t t = 0; t < k; ++t)
+            for (size_t j = 0; j < K_; ++j) idx_[t * V + j] = T(s * cn * (j / cn) + j % cn + t * cn);
     }
+    bool fast() const { return K_ > 0; }
 
-    // out[o cn + c] = f[o s cn + c] for o < outputs, from the n values of f.
-    void operator()(const T* f, size_t n, T* out, size_t outputs) const {
-        if (fast_) run(f, n, out, outputs * cn_);
-        else subsample(f, out, outputs, cn_, s_);
+    // out[o cn + c] = join over taps t < k of f[o s cn + t cn + c], o < outputs, from the n
+    // readable values of f (in place: k = 1).
+    void run(const T* f, size_t n, T* out, size_t outputs) const {
+        if (k_ == 1) run_k<1>(f, n, out, outputs * cn_);
+        else run_k<0>(f, n, out, outputs * cn_);
     }
 
 private:
-    size_t cn_ = 1, s_ = 1, K_ = 0;
-    bool fast_ = false;
-    T idx_[V] = {};
+    size_t cn_ = 1, s_ = 1, k_ = 1, K_ = 0;
+    std::vector<T> idx_;  // k tables of V
 
-    IMGPOOL_SL_VBMI void run(const T* f, size_t n, T* out, size_t total) const {
-        const __m512i idx = _mm512_loadu_si512(idx_);
+    // Taps: k_, or a constant 1 (its table kept in a register: the sums' in-place stores
+    // could otherwise alias it, and it was reloaded every step, 10% slower).
+    template <int Taps>
+    IMGPOOL_SL_VBMI void run_k(const T* f, size_t n, T* out, size_t total) const {
+        const __m512i idx0 = _mm512_loadu_si512(idx_.data());
+        const auto taps = [&](__m512i a, __m512i b) IMGPOOL_SL_LAMBDA_VBMI {
+            __m512i r = permute(a, idx0, b);
+            if constexpr (Taps != 1)
+                for (size_t t = 1; t < k_; ++t) {
+                    const __m512i p = permute(a, _mm512_loadu_si512(idx_.data() + t * V), b);
+                    if constexpr (Join == 1) r = _mm512_max_epu8(r, p);
+                    else if constexpr (Join == 2) r = _mm512_min_epu8(r, p);
+                }
+            return r;
+        };
         size_t o = 0, i = 0;
         for (; o + V <= total && i + 2 * V <= n; o += K_, i += K_ * s_)
-            _mm512_storeu_si512(out + o, permute(_mm512_loadu_si512(f + i), idx, _mm512_loadu_si512(f + i + V)));
+            _mm512_storeu_si512(out + o, taps(_mm512_loadu_si512(f + i), _mm512_loadu_si512(f + i + V)));
         for (; o < total; o += K_, i += K_ * s_) {  // i < n: output o's first cell
             const std::ptrdiff_t left = std::ptrdiff_t(n - i), count = std::ptrdiff_t(std::min(K_, total - o));
-            const __m512i a = load(f + i, left), b = load(f + i + V, left - std::ptrdiff_t(V));
-            store(out + o, permute(a, idx, b), count);
+            store(out + o, taps(load(f + i, left), load(f + i + V, left - std::ptrdiff_t(V))), count);
         }
     }
     static IMGPOOL_SL_VBMI __m512i permute(__m512i a, __m512i idx, __m512i b) {
@@ -1413,7 +1430,7 @@ public:
             s_.resize(size_t(y.k) * real_ + 64);
             ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0, 0, nullptr};
         }
-        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), sub_ = Subsampler<u8>(cn_, size_t(x.s));
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), strided_ = Strided<u8, Max ? 1 : 2>(cn_, size_t(x.s), size_t(x.k));
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
         vbmi_ = x.k > kDirectMax && use_vbmi();
@@ -1439,8 +1456,12 @@ public:
                 x_row(band_.data(), out, size_t(jb_.x.out) * cn_, jb_.stream);
                 continue;
             }
+            if (strided_.fast()) {
+                strided_.run(band_.data(), vlen_, out, size_t(jb_.x.out));
+                continue;
+            }
             x_row(band_.data(), full_.data(), full_.size() - 64, false);
-            sub_(full_.data(), full_.size() - 64, out, size_t(jb_.x.out));
+            subsample(full_.data(), out, size_t(jb_.x.out), cn_, size_t(jb_.x.s));
         }
         _mm_sfence();
     }
@@ -1541,7 +1562,7 @@ public:
 
 private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
-    Subsampler<u8> sub_;
+    Strided<u8, Max ? 1 : 2> strided_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
@@ -1568,7 +1589,7 @@ public:
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         if (scan_) margins512_ = Margins512(margins_, cn_);
         tiles_ = wide && !scan_;
-        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), sub_ = Subsampler<u16>(cn_, size_t(x.s));
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), every_ = Strided<u16, 0>(cn_, size_t(x.s), 1);
         // Row mode and the scans: one row of y sums, updated in place (half the footprint of
         // two alternating rows, which with the source rows spilled out of L1).
         band_.assign(kFront + stride_ * (tiles_ ? 16 : 1), 0);
@@ -1611,7 +1632,9 @@ public:
                     x_row_avg(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, jb_.x.k, div_, jb_.stream);
                 } else {
                     x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
-                    sub_(full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, full_.data(), size_t(jb_.x.out));  // in place
+                    const size_t n = size_t(jb_.x.len - jb_.x.k + 1) * cn_, outputs = size_t(jb_.x.out);
+                    if (every_.fast()) every_.run(full_.data(), n, full_.data(), outputs);  // in place
+                    else subsample(full_.data(), full_.data(), outputs, cn_, size_t(jb_.x.s));
                     x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, 1, div_, false);
                 }
             }
@@ -1626,7 +1649,7 @@ private:
     bool scan_ = false;
     Margins512 margins512_;
     std::vector<u16> full_;
-    Subsampler<u16> sub_;
+    Strided<u16, 0> every_;
     std::vector<u16> band_;
     std::vector<Lane32> t_;
     std::vector<Lane16> o_;
