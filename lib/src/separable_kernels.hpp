@@ -180,9 +180,10 @@ void copy_row(D* d, const S* s, size_t n) {
 
 // ---------------------------------------------------------------- storing
 // One value to the result depth exactly as generic.cpp's store(): saturate, NaN -> 0
-// in integer depths, float32 overflow rounded by hand.
+// in integer depths, float32 overflow rounded by hand. Always inlined: GCC sometimes left
+// it a call per value, 40% of float 3x3/2 averages' time.
 template <typename U>
-inline U store_as(double v) {
+[[gnu::always_inline]] inline U store_as(double v) {
     if constexpr (std::is_integral_v<U>) {
         if (std::isnan(v)) v = 0;
         v = std::min<double>(std::max<double>(v, std::numeric_limits<U>::lowest()), std::numeric_limits<U>::max());
@@ -419,12 +420,29 @@ private:
     }
 
     // f[i] = op over k taps from windows of w taps at src: ceil(k/w) <= 8 of them,
-    // overlapping at the end (max/min), or k/w exactly (sums).
+    // overlapping at the end (max/min), or k/w exactly (sums). In chunks of 2 KiB, each
+    // asking for the 2 KiB that follow the next one: the source rows come from memory, and
+    // this took a fifth to a third off float 3x3/2 on 4K RGB (max 10 -> 8 ms, avg 19 -> 13).
+    // The chunks keep the prefetches out of the loops the compiler vectorises.
     template <typename S>
     void windows_of(X* f, const S* src, size_t w, size_t k, size_t m) {
         const size_t D = size_t(su_.x.d) * cn_, c = (k + w - 1) / w, n = m * cn_;
         const S* o[8] = {src, src, src, src, src, src, src, src};
         for (size_t j = 1; j < c; ++j) o[j] = src + (j + 1 < c ? j * w : k - w) * D;
+        constexpr size_t kChunk = 2048 / sizeof(S);
+        for (size_t i = 0; i < n; i += kChunk) {
+            const size_t len = std::min(kChunk, n - i);
+            const char* next = reinterpret_cast<const char*>(o[c - 1] + i + len);
+            for (size_t b = 0; b < len * sizeof(S); b += 64) __builtin_prefetch(next + 2048 + b);
+            windows_chunk(f + i, o, c, i, len);
+        }
+    }
+
+    template <typename S>
+    void windows_chunk(X* f, const S* const* at, size_t c, size_t i, size_t n) {
+        const S* o[8];
+        for (size_t j = 0; j < 8; ++j) o[j] = at[j] + i;
+        const S* src = o[0];
         switch (c) {
         case 1: return copy_row(f, src, n);
         case 2: return opn<2, XOp>(f, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], n);
