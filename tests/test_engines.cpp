@@ -725,15 +725,15 @@ TEST_CASE("engines: stride-1 8-bit engine, strides beyond 1 (3x3/2 and other nar
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(53);
     // Row mode with strides 2 to 5: the windows at every s-th pixel taken by permutes of
-    // 128 bytes (max/min, one per tap) or 64 sums (avg: in place) where the CPU has them
+    // 128 bytes (max/min) or 64 y sums (avg), one per tap, where the CPU has them
     // (Strided); widths on either side of those steps (20 RGB outputs of 3x3/2 per step, 10
-    // of the sums), pixels of 1 to 8 channels (s cn over half a vector, or taps reaching past
-    // the loads: the x pass at every pixel and subsample()), and windows of up to 8 rows
-    // summed in one pass (sum_rows_first).
+    // of the sums), pixels of 1 to 9 channels (taps and stride reaching past the loads: the
+    // x pass at every pixel and subsample()), and windows of up to 8 rows summed in one pass
+    // (sum_rows_first).
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
         for (int s : {2, 3, 4, 5})
-            for (int cn : {1, 2, 3, 4, 5, 8})
+            for (int cn : {1, 2, 3, 4, 5, 8, 9})
                 for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg})
                     for (int trial = 0; trial < 6; ++trial) {
                         PoolParams p;

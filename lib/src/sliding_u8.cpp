@@ -1321,9 +1321,8 @@ bool use_vbmi() {
 // Row mode's x pass at strides beyond 1 by two-source permutes where the CPU has them
 // (vpermt2b for bytes with VBMI, vpermt2w for 16-bit sums with AVX-512): each step loads
 // 2V values from output o's first cell and takes K, whole pixels, one permute per tap, the
-// taps joined by max or min (Join 1, 2; 0: one tap, every s-th of x_row_sums' windows,
-// in place too: a step stores below the cells the next one loads). Else the x pass at
-// every cell and subsample(), which took more than half of max 3x3/2's time.
+// taps joined by max, min or + (Join 1, 2, 3: the last for the y sums of averages). Else
+// the x pass at every cell and subsample(), which took more than half of max 3x3/2's time.
 template <typename T, int Join>
 class Strided {
 public:
@@ -1332,7 +1331,7 @@ public:
     Strided() = default;
     Strided(size_t cn, size_t s, size_t k) : cn_(cn), s_(s), k_(k) {
         const size_t reach = (k - 1) * cn;  // of a step's last pixel past its first cell
-        if (s * cn > V / 2 || reach + 2 * s * cn > 2 * V || !(sizeof(T) == 1 ? use_vbmi() : use_avx512())) return;
+        if (reach + 2 * s * cn > 2 * V || !(sizeof(T) == 1 ? use_vbmi() : use_avx512())) return;  // 2+ pixels a step
         K_ = std::min((2 * V - cn - reach) / (s * cn) + 1, V / cn) * cn;  // within the loads and a vector
         idx_.assign(k * V, T(0));
         for (size_t t = 0; t < k; ++t)
@@ -1341,7 +1340,7 @@ public:
     bool fast() const { return K_ > 0; }
 
     // out[o cn + c] = join over taps t < k of f[o s cn + t cn + c], o < outputs, from the n
-    // readable values of f (in place: k = 1).
+    // readable values of f.
     void run(const T* f, size_t n, T* out, size_t outputs) const {
         if (k_ == 1) run_k<1>(f, n, out, outputs * cn_);
         else run_k<0>(f, n, out, outputs * cn_);
@@ -1351,8 +1350,8 @@ private:
     size_t cn_ = 1, s_ = 1, k_ = 1, K_ = 0;
     std::vector<T> idx_;  // k tables of V
 
-    // Taps: k_, or a constant 1 (its table kept in a register: the sums' in-place stores
-    // could otherwise alias it, and it was reloaded every step, 10% slower).
+    // Taps: k_, or a constant 1 (its table kept in a register: stores through T* could
+    // otherwise alias it, and with it reloaded every step one tap was 10% slower).
     template <int Taps>
     IMGPOOL_SL_VBMI void run_k(const T* f, size_t n, T* out, size_t total) const {
         const __m512i idx0 = _mm512_loadu_si512(idx_.data());
@@ -1363,6 +1362,7 @@ private:
                     const __m512i p = permute(a, _mm512_loadu_si512(idx_.data() + t * V), b);
                     if constexpr (Join == 1) r = _mm512_max_epu8(r, p);
                     else if constexpr (Join == 2) r = _mm512_min_epu8(r, p);
+                    else r = _mm512_add_epi16(r, p);
                 }
             return r;
         };
@@ -1589,7 +1589,7 @@ public:
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         if (scan_) margins512_ = Margins512(margins_, cn_);
         tiles_ = wide && !scan_;
-        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), every_ = Strided<u16, 0>(cn_, size_t(x.s), 1);
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), sums_ = Strided<u16, 3>(cn_, size_t(x.s), size_t(x.k));
         // Row mode and the scans: one row of y sums, updated in place (half the footprint of
         // two alternating rows, which with the source rows spilled out of L1).
         band_.assign(kFront + stride_ * (tiles_ ? 16 : 1), 0);
@@ -1631,10 +1631,13 @@ public:
                 if (jb_.x.s == 1) {
                     x_row_avg(row(r), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, jb_.x.k, div_, jb_.stream);
                 } else {
-                    x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
-                    const size_t n = size_t(jb_.x.len - jb_.x.k + 1) * cn_, outputs = size_t(jb_.x.out);
-                    if (every_.fast()) every_.run(full_.data(), n, full_.data(), outputs);  // in place
-                    else subsample(full_.data(), full_.data(), outputs, cn_, size_t(jb_.x.s));
+                    const size_t outputs = size_t(jb_.x.out);
+                    if (sums_.fast()) {
+                        sums_.run(row(r), vlen_, full_.data(), outputs);
+                    } else {
+                        x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
+                        subsample(full_.data(), full_.data(), outputs, cn_, size_t(jb_.x.s));  // in place: o <= o*s
+                    }
                     x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, 1, div_, false);
                 }
             }
@@ -1649,7 +1652,7 @@ private:
     bool scan_ = false;
     Margins512 margins512_;
     std::vector<u16> full_;
-    Strided<u16, 0> every_;
+    Strided<u16, 3> sums_;
     std::vector<u16> band_;
     std::vector<Lane32> t_;
     std::vector<Lane16> o_;
