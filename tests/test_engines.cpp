@@ -721,6 +721,10 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
     CHECK(checked > 200);
 }
 
+// Pixels a step of Strided takes (lib/src/sliding_u8.cpp), as its constructor counts them:
+// V values a vector, k taps.
+int strided_step(int V, int s, int cn, int k) { return std::max(1, std::min((2 * V - cn - (k - 1) * cn) / (s * cn) + 1, V / cn)); }
+
 TEST_CASE("engines: stride-1 8-bit engine, strides beyond 1 (3x3/2 and other narrow windows)") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(53);
@@ -742,9 +746,11 @@ TEST_CASE("engines: stride-1 8-bit engine, strides beyond 1 (3x3/2 and other nar
                         // max/min: up to the row mode's 16 taps, whose reach shortens a step
                         p.window = {1 + int(rng() % (t == PoolType::avg || trial < 3 ? 4 : 16)), kh};
                         p.stride = {s, 1 + int(rng() % 3)};
-                        // outputs around a multiple of a step (values 64 / (s cn) pixels
-                        // each), or a whole 640-pixel row
-                        const int step = std::max(1, 64 / (s * cn)), outputs = trial == 5 ? 640 / s : step * (1 + int(rng() % 4)) + int(rng() % 3) - 1;
+                        // outputs on either side of one or two steps, of a vector's pixels
+                        // and of both, or a whole 640-pixel row
+                        const int bytes = strided_step(64, s, cn, p.window.w), sums = strided_step(32, s, cn, p.window.w);
+                        const int pick[] = {bytes, 2 * bytes, sums, 2 * sums, (64 + cn - 1) / cn, bytes + (64 + cn - 1) / cn};
+                        const int outputs = trial == 5 ? 640 / s : std::max(1, pick[rng() % 6] + int(rng() % 3) - 1);
                         const int width = std::max(1, (std::max(outputs, 1) - 1) * s + p.window.w + int(rng() % unsigned(s)));
                         if (rng() % 2) {
                             p.padding = Padding::explicit_(int(rng() % unsigned(p.window.w)), int(rng() % unsigned(kh)),
@@ -1055,6 +1061,30 @@ TEST_CASE("engines: stride-1 8-bit engine writes its rows' bytes and no others")
                         CHECK(cv::countNonZero(around != 77) == 0);
                     }
     }
+    // Strides of 2 (Strided): rows on either side of its steps (60-64 bytes, 30-32 sums) and
+    // of twice them, the last full store within the row.
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (PoolType t : {PoolType::avg, PoolType::max, PoolType::min})
+            for (Extent w : {Extent{3, 3}, Extent{1, 1}, Extent{4, 2}})
+                for (int cn : {1, 3, 4})
+                    for (int outs : {1, 7, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 31, 32, 33, 39, 40, 41, 42, 43, 63, 64, 65}) {
+                        PoolParams p;
+                        p.type = t;
+                        p.window = w;
+                        p.stride = {2, 2};
+                        const cv::Mat img = u8_image(rng, {2 * (outs - 1) + w.w, 4 + w.h}, cn);
+                        const cv::Mat parent1(9, (outs + 8) * cn, CV_8UC1, cv::Scalar(77));
+                        cv::Mat region = parent1.reshape(cn)(cv::Rect(3, 2, outs, 3));
+                        REQUIRE(detail::pool_sliding_u8(img, p, region));
+                        INFO(sep_describe(p, img), " isa '", std::string(isa), "'");
+                        REQUIRE(region.data == parent1.ptr(2) + 3 * cn);
+                        CHECK(test::same(region.clone(), detail::pool_generic(detail::make_plan(img, p), p)));
+                        cv::Mat around = parent1.clone();
+                        around(cv::Rect(3 * cn, 2, outs * cn, 3)).setTo(77);
+                        CHECK(cv::countNonZero(around != 77) == 0);
+                    }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up to 256 rounds exactly") {
@@ -1120,6 +1150,21 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
             }
             check_one_thread(region, p, whole);
         }
+    for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {  // 3x3/2, ResNet's stem
+        PoolParams p;
+        p.type = t;
+        p.window = {3, 3};
+        p.stride = {2, 2};
+        p.padding = Padding::symmetric(1);
+        p.border = t == PoolType::avg ? Border::reflect : Border::ignore;
+        const cv::Mat big = image_for(rng, {1540, 1010}, 3, p);
+        const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));
+        INFO(std::string(to_string(t)) << " 3x3/2");
+        cv::Mat whole;
+        REQUIRE(detail::pool_sliding_u8(region, p, whole));
+        CHECK(test::same(whole, detail::pool_generic(detail::make_plan(region, p), p)));
+        check_one_thread(region, p, whole);
+    }
     const cv::Mat u8(20, 30, CV_8UC3, cv::Scalar(1, 2, 3));
     PoolParams p;
     p.window = {3, 3};

@@ -432,8 +432,8 @@ private:
         constexpr size_t kChunk = 2048 / sizeof(S);
         for (size_t i = 0; i < n; i += kChunk) {
             const size_t len = std::min(kChunk, n - i);
-            const char* next = reinterpret_cast<const char*>(o[c - 1] + i + len);
-            for (size_t b = 0; b < len * sizeof(S); b += 64) __builtin_prefetch(next + 2048 + b);
+            const std::uintptr_t next = reinterpret_cast<std::uintptr_t>(o[c - 1] + i + len) + 2048;
+            for (size_t b = 0; b < len * sizeof(S); b += 64) __builtin_prefetch(reinterpret_cast<const void*>(next + b));
             windows_chunk(f + i, o, c, i, len);
         }
     }

@@ -354,7 +354,7 @@ IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ah
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
-// d = op of the C rows r (C 1 to 4, a constant: no loads beyond C per vector), prefetching
+// d = op of the C rows r (C 1 to 6, a constant: no loads beyond C per vector), prefetching
 // the na rows `ahead` that the next output row brings in (1, or the stride's rows): the
 // hardware's prefetch alone left them to L3's latency.
 template <bool Max, int C>
@@ -520,7 +520,6 @@ struct MaxMinY {
     }
 };
 
-// Sums along y in 16 bits: out = prev + row(w+k-1) - row(w-1), or the k rows.
 // Sums along y in 16 bits: out = the k rows from w, skipping the identity (zero) rows.
 // Up to 8 rows (strides beyond 1 take up to 8) in one pass, prefetching the rows the next
 // window (stride s) brings in: with a row added into `out` at a time, 3x3/2 took a third
@@ -529,7 +528,7 @@ IMGPOOL_SL_AVX2 void sum_rows_first(const Rows& rows, i64 w, int k, int s, size_
     constexpr int kOnePass = 8;
     const u8* r[kOnePass];
     int c = 0;
-    for (i64 t = w; t < w + k && c <= kOnePass; ++t)
+    for (i64 t = w; t < w + k; ++t)
         if (const u8* row = rows(t); row != rows.ident && row != rows.zero) {
             if (c == kOnePass) {
                 c = kOnePass + 1;
@@ -566,6 +565,7 @@ IMGPOOL_SL_AVX2 void sum_rows_first(const Rows& rows, i64 w, int k, int s, size_
     }
 }
 
+// Sums along y in 16 bits: out = prev + row(w+k-1) - row(w-1).
 IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, const u16* prev, u16* out) {
     const i64 in = w + k - 1, gone = w - 1;
     const u8* a = rows(in);    // the identity row (zeros) outside the source
@@ -1319,11 +1319,13 @@ bool use_vbmi() {
 }
 
 // Row mode's x pass at strides beyond 1 by two-source permutes where the CPU has them
-// (vpermt2b for bytes with VBMI, vpermt2w for 16-bit sums with AVX-512): each step loads
-// 2V values from output o's first cell and takes K, whole pixels, one permute per tap, the
-// taps joined by max, min or + (Join 1, 2, 3: the last for the y sums of averages). Else
-// the x pass at every cell and subsample(), which took more than half of max 3x3/2's time.
-template <typename T, int Join>
+// (vpermt2b for bytes, vpermt2w for the y sums of averages; VBMI for both, as the code is
+// compiled for it): each step loads 2V values from output o's first cell and takes K_ of
+// them (whole pixels), one permute per tap, the taps joined by max, min or +. Else the x
+// pass at every cell and subsample(), which took more than half of max 3x3/2's time.
+enum class Join { max, min, add };
+
+template <typename T, Join J>
 class Strided {
 public:
     static constexpr size_t V = 64 / sizeof(T);  // values per vector
@@ -1331,7 +1333,7 @@ public:
     Strided() = default;
     Strided(size_t cn, size_t s, size_t k) : cn_(cn), s_(s), k_(k) {
         const size_t reach = (k - 1) * cn;  // of a step's last pixel past its first cell
-        if (reach + 2 * s * cn > 2 * V || !(sizeof(T) == 1 ? use_vbmi() : use_avx512())) return;  // 2+ pixels a step
+        if (reach + 2 * s * cn > 2 * V || !use_vbmi()) return;  // 2+ pixels a step
         K_ = std::min((2 * V - cn - reach) / (s * cn) + 1, V / cn) * cn;  // within the loads and a vector
         idx_.assign(k * V, T(0));
         for (size_t t = 0; t < k; ++t)
@@ -1360,8 +1362,8 @@ private:
             if constexpr (Taps != 1)
                 for (size_t t = 1; t < k_; ++t) {
                     const __m512i p = permute(a, _mm512_loadu_si512(idx_.data() + t * V), b);
-                    if constexpr (Join == 1) r = _mm512_max_epu8(r, p);
-                    else if constexpr (Join == 2) r = _mm512_min_epu8(r, p);
+                    if constexpr (J == Join::max) r = _mm512_max_epu8(r, p);
+                    else if constexpr (J == Join::min) r = _mm512_min_epu8(r, p);
                     else r = _mm512_add_epi16(r, p);
                 }
             return r;
@@ -1430,7 +1432,8 @@ public:
             s_.resize(size_t(y.k) * real_ + 64);
             ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0, 0, nullptr};
         }
-        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), strided_ = Strided<u8, Max ? 1 : 2>(cn_, size_t(x.s), size_t(x.k));
+        if (x.s > 1) strided_ = Strided<u8, Max ? Join::max : Join::min>(cn_, size_t(x.s), size_t(x.k));
+        if (x.s > 1 && !strided_.fast()) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
         vbmi_ = x.k > kDirectMax && use_vbmi();
@@ -1562,7 +1565,7 @@ public:
 
 private:
     std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_;
-    Strided<u8, Max ? 1 : 2> strided_;
+    Strided<u8, Max ? Join::max : Join::min> strided_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
@@ -1589,7 +1592,7 @@ public:
         scan_ = wide && avx512 && x.s == 1 && cn_ <= kScanMaxCn;
         if (scan_) margins512_ = Margins512(margins_, cn_);
         tiles_ = wide && !scan_;
-        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), sums_ = Strided<u16, 3>(cn_, size_t(x.s), size_t(x.k));
+        if (x.s > 1) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64), sums_ = Strided<u16, Join::add>(cn_, size_t(x.s), size_t(x.k));
         // Row mode and the scans: one row of y sums, updated in place (half the footprint of
         // two alternating rows, which with the source rows spilled out of L1).
         band_.assign(kFront + stride_ * (tiles_ ? 16 : 1), 0);
@@ -1652,7 +1655,7 @@ private:
     bool scan_ = false;
     Margins512 margins512_;
     std::vector<u16> full_;
-    Strided<u16, 3> sums_;
+    Strided<u16, Join::add> sums_;
     std::vector<u16> band_;
     std::vector<Lane32> t_;
     std::vector<Lane16> o_;
