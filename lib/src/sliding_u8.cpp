@@ -392,8 +392,7 @@ IMGPOOL_SL_AVX2 void op_rows(u8* d, const u8* const* r, int count, size_t n, con
 }
 
 // The rows the window after the one of rows w .. w+k-1 brings in, stride s: up to 4.
-template <class R>
-int rows_ahead(const R& rows, i64 w, int k, int s, const u8** ahead) {
+int rows_ahead(const Rows& rows, i64 w, int k, int s, const u8** ahead) {
     const int na = std::min({s, k, 4});
     for (int t = 0; t < na; ++t) ahead[t] = rows(w + s + k - na + t);
     return na;
@@ -530,15 +529,11 @@ IMGPOOL_SL_AVX2 void sum_rows_first(const Rows& rows, i64 w, int k, int s, size_
     int c = 0;
     for (i64 t = w; t < w + k; ++t)
         if (const u8* row = rows(t); row != rows.ident && row != rows.zero) {
-            if (c == kOnePass) {
-                c = kOnePass + 1;
-                break;
-            }
-            r[c++] = row;
+            if (c < kOnePass) r[c] = row;
+            ++c;
         }
     if (c == 0 || c > kOnePass) {
         std::memset(out, 0, n * sizeof(u16));
-        if (c == 0) return;
         for (i64 t = w; t < w + k; ++t) {
             const u8* row = rows(t);
             if (row == rows.ident || row == rows.zero) continue;
@@ -1641,7 +1636,7 @@ public:
                         x_row_sums(row(r), full_.data(), size_t(jb_.x.len - jb_.x.k + 1) * cn_, cn_, jb_.x.k);
                         subsample(full_.data(), full_.data(), outputs, cn_, size_t(jb_.x.s));  // in place: o <= o*s
                     }
-                    x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), size_t(jb_.x.out) * cn_, cn_, 1, div_, false);
+                    x_row_avg(full_.data(), jb_.dst->ptr<u8>(b + r), outputs * cn_, cn_, 1, div_, false);
                 }
             }
             if (!tiles_) continue;
