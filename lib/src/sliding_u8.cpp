@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,8 @@ using i64 = std::int64_t;
 #define IMGPOOL_SL_AVX2 __attribute__((target("avx2")))
 #define IMGPOOL_SL_INLINE __attribute__((target("avx2"), always_inline)) inline
 #define IMGPOOL_SL_LAMBDA __attribute__((target("avx2"), always_inline))
+// A row's loop kept out of line: inlined into a large caller it spilled its pointers.
+#define IMGPOOL_SL_ROW __attribute__((target("avx2"), noinline))
 
 // One axis of sliding windows: output o takes the virtual cells o*s .. o*s+k-1, virtual cell i
 // being source cell v0 + i (v0 = -padding before). Virtual cells [lo, hi) are source cells,
@@ -579,19 +582,31 @@ IMGPOOL_SL_AVX2 void sum_rows_next(const Rows& rows, i64 w, int k, size_t n, con
 
 // ---------------------------------------------------------------- along x, row mode
 
-// Row mode's results go out with non-temporal stores for large results (`stream`), where
-// the row starts 32-byte aligned (then every vector of it is): a 4K result would otherwise
-// evict the source from the cache and be read before it is written.
+// Row mode's results go out with non-temporal stores for large results (`stream`): a 4K
+// result would otherwise evict the source from the cache and be read before it is written
+// (a row of 3838 RGB pixels, not on the 32-byte grid, took 1.35x as long for 3x3 max and
+// 1.8x for 63x63 with plain stores).
 template <bool NT>
 IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
     if (NT) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
     else st(p, v);
 }
-inline bool non_temporal(const u8* out, bool stream) { return stream && (reinterpret_cast<std::uintptr_t>(out) & 31) == 0; }
+
+// Calls part(o, c, nt) over the row's n bytes from `out`: non-temporal (std::true_type) from
+// its first 32-byte aligned byte h on, the first vector [0, 32) before that plainly (bytes h
+// to 31 twice, the same values); the whole row plainly where not streamed or too short.
+// `part` takes its inputs from offset o too.
+template <class Part>
+IMGPOOL_SL_INLINE void by_alignment(const u8* out, size_t n, bool stream, Part part) {
+    const size_t h = (32 - (reinterpret_cast<std::uintptr_t>(out) & 31)) & 31;
+    if (!stream || h + 32 > n) return part(size_t(0), n, std::false_type{});
+    if (h > 0) part(size_t(0), size_t(32), std::false_type{});
+    part(h, n - h, std::true_type{});
+}
 
 // K taps as K shifted loads; K a constant, so that the taps' loop unrolls away.
 template <bool Max, int K, bool NT>
-IMGPOOL_SL_AVX2 void x_row_maxmin_k(const u8* v, u8* out, size_t n, size_t cn) {
+IMGPOOL_SL_ROW void x_row_maxmin_k(const u8* v, u8* out, size_t n, size_t cn) {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256i m = ld(v + i);
@@ -620,8 +635,9 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_nt(const u8* v, u8* out, size_t n, size_t cn, 
 // Up to kDirectMax taps.
 template <bool Max>
 IMGPOOL_SL_AVX2 void x_row_maxmin(const u8* v, u8* out, size_t n, size_t cn, int k, bool stream) {
-    if (non_temporal(out, stream)) return x_row_maxmin_nt<Max, true>(v, out, n, cn, k);
-    x_row_maxmin_nt<Max, false>(v, out, n, cn, k);
+    by_alignment(out, n, stream, [&](size_t o, size_t c, auto nt) IMGPOOL_SL_LAMBDA {
+        x_row_maxmin_nt<Max, decltype(nt)::value>(v + o, out + o, c, cn, k);
+    });
 }
 
 template <bool Max>
@@ -643,12 +659,13 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_from(const u8* src, size_t w, u8* a, u8* out, 
             st(a + i, vop<Max>(vop<Max>(ld(src + i), ld(src + i + d)), vop<Max>(ld(src + i + 2 * d), ld(src + i + 3 * d))));
     }
     const size_t o3 = (K - w) * cn, o1 = std::min(w * cn, o3), o2 = std::min(2 * w * cn, o3);
-    size_t i = 0;
-    if (non_temporal(out, stream))
-        for (; i + 32 <= n; i += 32) put<true>(out + i, join4<Max>(src + i, o1, o2, o3));
-    else
-        for (; i + 32 <= n; i += 32) put<false>(out + i, join4<Max>(src + i, o1, o2, o3));
-    for (; i < n; ++i) out[i] = sop<Max>(sop<Max>(src[i], src[i + o1]), sop<Max>(src[i + o2], src[i + o3]));
+    by_alignment(out, n, stream, [&](size_t o, size_t c, auto nt) IMGPOOL_SL_LAMBDA {
+        const u8* f = src + o;
+        u8* d = out + o;
+        size_t i = 0;
+        for (; i + 32 <= c; i += 32) put<decltype(nt)::value>(d + i, join4<Max>(f + i, o1, o2, o3));
+        for (; i < c; ++i) d[i] = sop<Max>(sop<Max>(f[i], f[i + o1]), sop<Max>(f[i + o2], f[i + o3]));
+    });
 }
 
 template <bool Max>
@@ -657,7 +674,7 @@ IMGPOOL_SL_AVX2 void x_row_maxmin_wide(const u8* v, u8* a, u8* out, size_t n, si
 }
 
 template <int K, bool NT>
-IMGPOOL_SL_AVX2 void x_row_avg_k(const u16* v, u8* out, size_t n, size_t cn, const Divisor& div) {
+IMGPOOL_SL_ROW void x_row_avg_k(const u16* v, u8* out, size_t n, size_t cn, const Divisor& div) {
     const Divisor dv = div;  // a local copy: the stores below cannot change it, so no reloads
     const __m256i bias = _mm256_set1_epi16(short(dv.bias16));
     size_t i = 0;
@@ -688,8 +705,9 @@ IMGPOOL_SL_AVX2 void x_row_avg_nt(const u16* v, u8* out, size_t n, size_t cn, in
 
 // Up to kRowModeAvg taps.
 IMGPOOL_SL_AVX2 void x_row_avg(const u16* v, u8* out, size_t n, size_t cn, int k, const Divisor& dv, bool stream) {
-    if (non_temporal(out, stream)) return x_row_avg_nt<true>(v, out, n, cn, k, dv);
-    x_row_avg_nt<false>(v, out, n, cn, k, dv);
+    by_alignment(out, n, stream, [&](size_t o, size_t c, auto nt) IMGPOOL_SL_LAMBDA {
+        x_row_avg_nt<decltype(nt)::value>(v + o, out + o, c, cn, k, dv);
+    });
 }
 
 // Every s-th pixel of a row of full-resolution results.
@@ -1144,6 +1162,7 @@ IMGPOOL_SL_512_INLINE __m512i vop512(__m512i a, __m512i b) {
 struct BandIn {
     const u8* v;
     size_t lim;
+    BandIn from(size_t g) const { return {v + g, lim - g}; }  // the same from byte g on
     IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
         const size_t at = 64 * t;
         if (at + 64 <= lim) return _mm512_loadu_si512(v + at);
@@ -1256,17 +1275,30 @@ struct Levels {
 };
 
 template <bool Max, class In>
-IMGPOOL_SL_VBMI void x_joined(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool stream) {
-    const bool nt = stream && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0;
+IMGPOOL_SL_VBMI void x_joined_nt(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool nt) {
     if (lv.D < 64) return x_levels_m<Max, 0>(in, out, n, cn, lv.M, lv.D, nt);
     x_levels_m<Max, 1>(in, out, n, cn, lv.M, lv.D, nt);
 }
 
-// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only).
+// Non-temporal stores need the 64-byte grid: a streamed row off it has its first g bytes,
+// up to the grid, done plainly by a call of their own, which repeats the warm-up steps
+// (about 8 vectors a row). A row stored plainly took 1.8x as long (4K RGB, 63x63).
 template <bool Max>
-IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, int k, bool stream) {
+IMGPOOL_SL_VBMI void x_joined(const BandIn& in, const Levels& lv, u8* out, size_t n, size_t cn, bool stream) {
+    const size_t g = (64 - (reinterpret_cast<std::uintptr_t>(out) & 63)) & 63;
+    if (!stream || g == 0 || g >= n) return x_joined_nt<Max>(in, lv, out, n, cn, stream && g == 0);
+    x_joined_nt<Max>(in, lv, out, g, cn, false);
+    x_joined_nt<Max>(in.from(g), lv, out + g, n - g, cn, true);
+}
+
+// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only), `nt`
+// only with `out` on the 64-byte grid. (Rows off it split as in x_joined, the y pass done
+// twice over the first steps: 4K RGB 63x63 unpadded took 2.65 ms, against 2.28 ms through
+// HerkY::next and x_joined.)
+template <bool Max>
+IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, int k, bool nt) {
     const HerkIn<Max> in{herk.advance(), herk.P, n + size_t(k - 1) * cn};
-    x_joined<Max>(in, lv, out, n, cn, stream);
+    x_joined_nt<Max>(in, lv, out, n, cn, nt);
 }
 
 // x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
@@ -1487,11 +1519,12 @@ public:
             ymeth_.herk.rows.off = rows_.off + size_t(ya - x.lo) * cn_;
             ymeth_.herk.n = size_t(yb - ya) * cn_;
             // A strip within the source (no padding to fill) with VBMI: after its first row,
-            // the y pass inside the x pass, no row of y results in between.
+            // the y pass inside the x pass, no row of y results in between (rows streamed
+            // off the 64-byte grid excepted: xy_row_vbmi).
             const bool fused = vbmi_ && levels_.joined && a >= x.lo && b <= x.hi;
             for (int oy = oy0; oy < oy1; ++oy) {
                 u8* out = jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_;
-                if (fused && oy > oy0) {
+                if (fused && oy > oy0 && !(jb_.stream && (reinterpret_cast<std::uintptr_t>(out) & 63))) {
                     xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, x.k, jb_.stream);
                     continue;
                 }
@@ -1529,8 +1562,13 @@ public:
             }
             const u8* r[W + 1];
             for (int t = 0; t <= W; ++t) r[t] = rows_(y.v0 + oy + 1 + t);  // r[W]: the next row in
-            if (non_temporal(out, jb_.stream)) fused_row<W, true>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
-            else fused_row<W, false>(r, band2_.data() + lo, band_.data(), out, ny, nx, cn);
+            by_alignment(out, nx, jb_.stream, [&](size_t o, size_t c, auto nt) IMGPOOL_SL_LAMBDA {
+                // the y pass from o to the x pass's end, or to the row's for the last part
+                const size_t y_end = o + c == nx ? ny : std::min(ny, o + c), m = y_end > o ? y_end - o : 0;
+                const u8* ro[W + 1];
+                for (int t = 0; t <= W; ++t) ro[t] = r[t] + o;
+                fused_row<W, decltype(nt)::value>(ro, band2_.data() + lo + o, band_.data() + o, out + o, m, c, cn);
+            });
             fill_margins(band2_.data(), margins_, cn_);
             std::swap(band_, band2_);
         }
@@ -1539,7 +1577,9 @@ public:
 
     // yb = op of rows r[0 .. W-1] (ny bytes); out = op of xb's W taps (nx bytes).
     template <int W, bool NT>
-    static IMGPOOL_SL_AVX2 void fused_row(const u8* const* r, u8* yb, const u8* xb, u8* out, size_t ny, size_t nx, size_t cn) {
+    static IMGPOOL_SL_ROW void fused_row(const u8* const* rows, u8* yb, const u8* xb, u8* out, size_t ny, size_t nx, size_t cn) {
+        const u8* r[W + 1];  // a local copy: the stores cannot change it, so no reloads per vector
+        std::copy(rows, rows + W + 1, r);
         const size_t m = std::min(nx, ny);
         size_t i = 0;
         for (; i + 32 <= m; i += 32) {
