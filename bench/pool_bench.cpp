@@ -43,6 +43,12 @@ const cv::Mat& image_u8() {
     return m;
 }
 
+// 3838 pixels wide: rows of 11514 bytes, each starting elsewhere on the 64-byte grid.
+const cv::Mat& image_u8_w3838() {
+    static const cv::Mat m = image_u8()(cv::Rect(0, 0, 3838, 2160)).clone();
+    return m;
+}
+
 const cv::Mat& crop_u8() {
     static const cv::Mat m = image_u8()(cv::Rect(0, 0, 480, 270)).clone();
     return m;
@@ -308,6 +314,19 @@ void register_all() {
         add("avg" + ks + "s1_u8/opencv", u8, [k](const cv::Mat& s) {
             cv::Mat out;
             cv::blur(s, out, cv::Size(k, k));
+            benchmark::DoNotOptimize(out.data);
+        });
+    }
+
+    // Max again on an image whose rows start off the 64-byte grid, as most widths' do
+    // (non-temporal stores then begin at each row's first aligned byte).
+    for (int k : {3, 63}) {
+        const std::string ks = std::to_string(k) + "x" + std::to_string(k);
+        const cv::Mat kernel = cv::Mat::ones(k, k, CV_8U);
+        add_pool("max" + ks + "s1_u8_w3838", image_u8_w3838, like_morphology(PoolType::max, k));
+        add("max" + ks + "s1_u8_w3838/opencv", image_u8_w3838, [kernel](const cv::Mat& s) {
+            cv::Mat out;
+            cv::dilate(s, out, kernel);
             benchmark::DoNotOptimize(out.data);
         });
     }

@@ -112,7 +112,7 @@ def order(case):
     if "2x2" in case:
         return (0, case)
     if m:
-        return (1, m.group(1), int(m.group(2)))
+        return (1, m.group(1), int(m.group(2)), case)
     return (2, case)
 
 

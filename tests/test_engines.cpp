@@ -1127,9 +1127,9 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     // 1500x1000 RGB: results above 4M samples go out through non-temporal stores, and rows
     // are split between threads. The generic engine checks 3x3 (with padding and borders)
     // whole; wide windows without padding on crops, whose results are crops of the whole.
-    // The result's rows (4500 bytes) start at every offset from the 64-byte grid in turn:
-    // non-temporal stores begin at the grid, the bytes before it stored plainly. 3x3 also
-    // without padding, where its y pass spans more bytes (4500) than its x pass (4494).
+    // The result's rows (4500 bytes) start and end at every offset from the 64-byte grid in
+    // turn: non-temporal stores cover their whole lines, the bytes before and after plainly.
+    // 3x3 also without padding, where its y pass spans more bytes (4500) than its x pass (4494).
     for (auto [k, padded] : {std::pair{3, true}, {3, false}, {16, false}, {17, false}, {63, false}})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
             PoolParams p;

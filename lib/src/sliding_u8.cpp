@@ -592,16 +592,20 @@ IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
     else st(p, v);
 }
 
-// Calls part(o, c, nt) over the row's n bytes from `out`: non-temporal (std::true_type) from
-// its first 32-byte aligned byte h on, the first vector [0, 32) before that plainly (bytes h
-// to 31 twice, the same values); the whole row plainly where not streamed or too short.
-// `part` takes its inputs from offset o too.
+// Calls part(o, c, nt) over the row's n bytes from `out` (`part` takes its inputs from offset
+// o too): non-temporal (std::true_type) over the whole 64-byte lines of a streamed row, the
+// bytes before and after them plainly. A line written both ways (the row before's last
+// bytes and this row's first) cost a read from memory: 3x3 max on 3838-pixel rows, whose
+// ends are off the grid, took 1.15x as long with 32-byte aligned vectors streamed. (The
+// plain ends as two overlapping vectors each, not the kernels' scalar loops: slower still.)
 template <class Part>
 IMGPOOL_SL_INLINE void by_alignment(const u8* out, size_t n, bool stream, Part part) {
-    const size_t h = (32 - (reinterpret_cast<std::uintptr_t>(out) & 31)) & 31;
-    if (!stream || h + 32 > n) return part(size_t(0), n, std::false_type{});
-    if (h > 0) part(size_t(0), size_t(32), std::false_type{});
-    part(h, n - h, std::true_type{});
+    const size_t h = (64 - (reinterpret_cast<std::uintptr_t>(out) & 63)) & 63;
+    if (!stream || h + 64 > n) return part(size_t(0), n, std::false_type{});
+    const size_t end = h + (n - h) / 64 * 64;
+    if (h > 0) part(size_t(0), h, std::false_type{});
+    part(h, end - h, std::true_type{});
+    if (end < n) part(end, n - end, std::false_type{});
 }
 
 // K taps as K shifted loads; K a constant, so that the taps' loop unrolls away.
