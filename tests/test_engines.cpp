@@ -1124,20 +1124,22 @@ TEST_CASE("engines: stride-1 8-bit engine, every window sum of every divisor up 
 TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and the cases it leaves") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(44);
-    // 1500x1000 RGB: results above 4M samples go out through non-temporal stores, and rows
-    // are split between threads. The generic engine checks 3x3 (with padding and borders)
-    // whole; wide windows without padding on crops, whose results are crops of the whole.
-    // The result's rows (4500 bytes) start and end at every offset from the 64-byte grid in
-    // turn: non-temporal stores cover their whole lines, the bytes before and after plainly.
-    // 3x3 also without padding, where its y pass spans more bytes (4500) than its x pass (4494).
+    // 1601x1100 RGB: results above 4M samples (63x63 unpadded: 4.8M) go out through
+    // non-temporal stores, and rows are split between threads. The generic engine checks 3x3
+    // (with and without padding and borders) whole; wide windows without padding on crops,
+    // whose results are crops of the whole. The result's rows (4803 bytes for 3x3, 4617 for
+    // 63x63) start and end at every offset from the 64-byte grid in turn: the streamed ones
+    // write their whole lines non-temporally, the bytes before and after plainly, and van Herk's
+    // y pass runs inside the x pass only on rows that start on the grid. 3x3 unpadded: its y
+    // pass spans more bytes (4803) than its x pass (4797). Wide max again with AVX2 loops only.
     for (auto [k, padded] : {std::pair{3, true}, {3, false}, {16, false}, {17, false}, {63, false}})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {
             PoolParams p;
             p.type = t;
             p.window = {k, k};
             p.stride = {1, 1};
-            const cv::Mat big = image_for(rng, {1540, 1010}, 3, p);
-            const cv::Mat region = big(cv::Rect(5, 3, 1500, 1000));  // a region: rows not contiguous
+            const cv::Mat big = image_for(rng, {1640, 1110}, 3, p);
+            const cv::Mat region = big(cv::Rect(5, 3, 1601, 1100));  // a region: rows not contiguous
             if (padded) {
                 p.padding = Padding::symmetric(1);
                 p.border = t == PoolType::avg ? Border::reflect : Border::ignore;
@@ -1149,9 +1151,15 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
                 CHECK(test::same(whole, detail::pool_generic(detail::make_plan(region, p), p)));
             } else {
                 check_crops(whole, region, p, k, {40, 35},
-                            {cv::Point(0, 0), cv::Point(1500 - k + 1 - 40, 1000 - k + 1 - 35), cv::Point(611, 487)});
+                            {cv::Point(0, 0), cv::Point(1601 - k + 1 - 40, 1100 - k + 1 - 35), cv::Point(611, 487)});
             }
             check_one_thread(region, p, whole);
+            if (k > 3 && t == PoolType::max) {
+                const SlidingIsa guard("avx2");
+                cv::Mat avx2;
+                REQUIRE(detail::pool_sliding_u8(region, p, avx2));
+                CHECK(test::same(avx2, whole));
+            }
         }
     for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {  // 3x3/2, ResNet's stem
         PoolParams p;

@@ -598,9 +598,12 @@ IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
 // bytes and this row's first) cost a read from memory: 3x3 max on 3838-pixel rows, whose
 // ends are off the grid, took 1.15x as long with 32-byte aligned vectors streamed. (The
 // plain ends as two overlapping vectors each, not the kernels' scalar loops: slower still.)
+// The bytes from p to the next 64-byte boundary, a cache line's start (0 on one).
+inline size_t to_grid(const u8* p) { return (64 - (reinterpret_cast<std::uintptr_t>(p) & 63)) & 63; }
+
 template <class Part>
 IMGPOOL_SL_INLINE void by_alignment(const u8* out, size_t n, bool stream, Part part) {
-    const size_t h = (64 - (reinterpret_cast<std::uintptr_t>(out) & 63)) & 63;
+    const size_t h = to_grid(out);
     if (!stream || h + 64 > n) return part(size_t(0), n, std::false_type{});
     const size_t end = h + (n - h) / 64 * 64;
     if (h > 0) part(size_t(0), h, std::false_type{});
@@ -1286,11 +1289,12 @@ IMGPOOL_SL_VBMI void x_joined_nt(const In& in, const Levels& lv, u8* out, size_t
 
 // Non-temporal stores need the 64-byte grid: a streamed row off it has its first g bytes,
 // up to the grid, done plainly by a call of their own, which repeats the warm-up steps
-// (about 8 vectors a row). A row stored plainly took 1.8x as long (4K RGB, 63x63).
+// (M + 2 + Q vectors: 8 for 63x63). A row stored plainly took 1.8x as long (4K RGB, 63x63).
+// Rows of under a line past the grid are stored plainly, as by_alignment does.
 template <bool Max>
 IMGPOOL_SL_VBMI void x_joined(const BandIn& in, const Levels& lv, u8* out, size_t n, size_t cn, bool stream) {
-    const size_t g = (64 - (reinterpret_cast<std::uintptr_t>(out) & 63)) & 63;
-    if (!stream || g == 0 || g >= n) return x_joined_nt<Max>(in, lv, out, n, cn, stream && g == 0);
+    const size_t g = to_grid(out);
+    if (!stream || g == 0 || g + 64 > n) return x_joined_nt<Max>(in, lv, out, n, cn, stream && g == 0);
     x_joined_nt<Max>(in, lv, out, g, cn, false);
     x_joined_nt<Max>(in.from(g), lv, out + g, n - g, cn, true);
 }
@@ -1528,7 +1532,7 @@ public:
             const bool fused = vbmi_ && levels_.joined && a >= x.lo && b <= x.hi;
             for (int oy = oy0; oy < oy1; ++oy) {
                 u8* out = jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_;
-                if (fused && oy > oy0 && !(jb_.stream && (reinterpret_cast<std::uintptr_t>(out) & 63))) {
+                if (fused && oy > oy0 && !(jb_.stream && to_grid(out))) {
                     xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, x.k, jb_.stream);
                     continue;
                 }
