@@ -592,15 +592,15 @@ IMGPOOL_SL_INLINE void put(u8* p, __m256i v) {
     else st(p, v);
 }
 
+// The bytes from p to the next 64-byte boundary, a cache line's start (0 on one).
+inline size_t to_grid(const u8* p) { return (64 - (reinterpret_cast<std::uintptr_t>(p) & 63)) & 63; }
+
 // Calls part(o, c, nt) over the row's n bytes from `out` (`part` takes its inputs from offset
 // o too): non-temporal (std::true_type) over the whole 64-byte lines of a streamed row, the
 // bytes before and after them plainly. A line written both ways (the row before's last
 // bytes and this row's first) cost a read from memory: 3x3 max on 3838-pixel rows, whose
-// ends are off the grid, took 1.15x as long with 32-byte aligned vectors streamed. (The
+// ends are off the grid, took 1.12x as long with 32-byte aligned vectors streamed. (The
 // plain ends as two overlapping vectors each, not the kernels' scalar loops: slower still.)
-// The bytes from p to the next 64-byte boundary, a cache line's start (0 on one).
-inline size_t to_grid(const u8* p) { return (64 - (reinterpret_cast<std::uintptr_t>(p) & 63)) & 63; }
-
 template <class Part>
 IMGPOOL_SL_INLINE void by_alignment(const u8* out, size_t n, bool stream, Part part) {
     const size_t h = to_grid(out);
