@@ -55,6 +55,13 @@ std::vector<nlohmann::json> json_lines(const std::string& out) {
     return lines;
 }
 
+// The last line, the run's summary: a run that died before it fails the test, not crashes it.
+nlohmann::json summary_of(const std::string& out) {
+    const std::vector<nlohmann::json> lines = json_lines(out);
+    REQUIRE_FALSE(lines.empty());
+    return lines.back();
+}
+
 const std::set<std::string> kGood = {"one.max-2x2-s2x2.png", "a/two.max-2x2-s2x2.jpg", "a/b/three.max-2x2-s2x2.tif",
                                      "c/four.max-2x2-s2x2.png", "c/five.max-2x2-s2x2.npy"};
 
@@ -103,7 +110,7 @@ TEST_CASE("batch: the same outputs whatever -j, and --skip-existing does no work
         CHECK(test::read_bytes(dir / ("j1/" + f)) == test::read_bytes(dir / ("t3/" + f)));
     }
     const test::Run again = cli("data -r -o j1 --skip-existing --json", dir.path.string());
-    const auto summary = json_lines(again.out).back();
+    const auto summary = summary_of(again.out);
     CHECK(summary["peak_rss_kb"].get<long>() > 0);
     CHECK(summary["done"] == 0);
     CHECK(summary["skipped"] == 5);
@@ -185,7 +192,7 @@ TEST_CASE("batch: --fail-fast stops at the first failure") {
     make_tree(dir.path);
     const test::Run r = cli("data -r -o out -j 1 --fail-fast --json", dir.path.string());
     CHECK(r.code == 1);
-    const auto summary = json_lines(r.out).back();
+    const auto summary = summary_of(r.out);
     CHECK(summary["failed"] == 1);
     CHECK(summary["not_started"] > 0);
 }
@@ -212,7 +219,7 @@ TEST_CASE("batch: interrupted with SIGINT, no partial or temp file; a re-run fin
     }
     const test::Run rest = cli("big -o out -q -t median -k 7 -s 1 --skip-existing --json", dir.path.string());
     CHECK(rest.code == 0);
-    CHECK(json_lines(rest.out).back()["skipped"] == partial.size());
+    CHECK(summary_of(rest.out)["skipped"] == partial.size());
     CHECK(files_under(dir.path / "out").size() == size_t(kImages));
 }
 

@@ -19,10 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer and ThreadSanitizer reserve terabytes of address space for their shadow
+// memory, and take several times the resident memory.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
@@ -160,8 +162,7 @@ std::set<std::string> listing(const fs::path& dir) {
 }
 
 // Address space for imgpool and the shell that starts it: a decoder that tries to
-// allocate a blow-up fails instead of taking the machine. Not under AddressSanitizer,
-// which reserves terabytes of address space for its shadow memory.
+// allocate a blow-up fails instead of taking the machine. Not under the sanitizers.
 constexpr rlim_t kAddressSpace = rlim_t(1) << 30;  // 1 GiB; imgpool needs about 300 MB of it
 // The bound on resident memory per run (imgpool uses about 60 MB).
 constexpr long kResidentKiB = 200 * 1024;

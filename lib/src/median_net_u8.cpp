@@ -37,7 +37,9 @@ using i64 = std::int64_t;
 // unaligned, and a 64-byte one always spans two cache lines (measured slower on AVX-512).
 // The helpers take and return vectors: inlined always, so no call passes one (GCC warns
 // that such calls' ABI depends on AVX: -Wpsabi, silenced here). Under GCC's sanitizers
-// one version only, the baseline: the sanitizer run of the test suite covers that code.
+// one version only, the baseline: the sanitizer run of the test suite covers that code,
+// and ThreadSanitizer's instrumented ifunc resolvers crash at load time, before its runtime
+// is up.
 // Clang (the fuzz build) rejects vectors wider than the registers of the function they
 // are used in, clones or not: there, 16 bytes and the baseline only.
 #define IMGPOOL_INLINE __attribute__((always_inline)) inline
@@ -50,7 +52,8 @@ using V = u8 __attribute__((vector_size(64)));
 using VDirect = u8 __attribute__((vector_size(32)));
 #endif
 constexpr size_t kLanes = sizeof(V);
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define IMGPOOL_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #define IMGPOOL_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
 #else
