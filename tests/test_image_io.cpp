@@ -62,6 +62,10 @@ void be(Bytes& b, std::uint32_t v, int n) {
 void le(Bytes& b, std::uint32_t v, int n) {
     put(b, v, n, true);
 }
+// Overwrites n bytes at `at` with v, little-endian.
+void le_at(Bytes& b, std::size_t at, std::uint32_t v, int n) {
+    for (int i = 0; i < n; ++i) b.at(at + std::size_t(i)) = static_cast<unsigned char>(v >> (8 * i));
+}
 void append(Bytes& b, std::string_view s) {
     for (char c : s) b.push_back(static_cast<unsigned char>(c));  // insert() trips GCC 12's -Wstringop-overflow
 }
@@ -287,13 +291,45 @@ Bytes make_bmp(int w, int h, int bpp, std::uint32_t compression, const std::vect
     return b;
 }
 
-// An OS/2 BMP (12-byte core header), 24-bit.
-Bytes make_os2_bmp(int w, int h) {
-    const std::size_t pixels = (std::size_t(w) * 3 + 3) / 4 * 4 * std::size_t(h);
+// An OS/2 BMP (12-byte core header; its palette entries are 3 bytes), 24-bit by default.
+Bytes make_os2_bmp(int w, int h, int bpp = 24, const std::vector<std::array<int, 3>>& palette = {}) {
+    const std::size_t pixels = (std::size_t(w) * std::size_t(bpp) + 31) / 32 * 4 * std::size_t(h);
+    const std::uint32_t offset = std::uint32_t(26 + 3 * palette.size());
     Bytes b = bytes("BM"sv);
-    for (std::uint32_t v : {std::uint32_t(26 + pixels), 0u, 26u, 12u}) le(b, v, 4);
-    for (std::uint32_t v : {std::uint32_t(w), std::uint32_t(h), 1u, 24u}) le(b, v, 2);
+    for (std::uint32_t v : {std::uint32_t(offset + pixels), 0u, offset, 12u}) le(b, v, 4);
+    for (std::uint32_t v : {std::uint32_t(w), std::uint32_t(h), 1u, std::uint32_t(bpp)}) le(b, v, 2);
+    for (const auto& p : palette)
+        for (int c : {p[2], p[1], p[0]}) b.push_back(static_cast<unsigned char>(c));
     for (std::size_t i = 0; i < pixels; ++i) b.push_back(static_cast<unsigned char>(i * 5));
+    return b;
+}
+
+// An RLE8 (bpp 8) or RLE4 (bpp 4) BMP: each row one run of w pixels of index 1 + y, then
+// end of line; end of bitmap after the last.
+Bytes make_rle_bmp(int w, int h, int bpp, const std::vector<std::array<int, 3>>& palette) {
+    Bytes runs;
+    for (int y = 0; y < h; ++y) {
+        const int index = 1 + y;
+        runs.push_back(static_cast<unsigned char>(w));
+        runs.push_back(static_cast<unsigned char>(bpp == 8 ? index : index * 17));  // RLE4: two 4-bit indices
+        runs.insert(runs.end(), {0, 0});
+    }
+    runs.insert(runs.end(), {0, 1});
+    Bytes b = make_bmp(w, h, bpp, bpp == 8 ? 1 : 2, palette);
+    const std::size_t offset = b.size() - (std::size_t(w) * std::size_t(bpp) + 31) / 32 * 4 * std::size_t(h);
+    b.resize(offset);
+    append(b, runs);
+    return b;
+}
+
+// A 16-bit BI_BITFIELDS BMP with the given red, green and blue masks after its 40-byte header.
+Bytes make_bmp16_bitfields(int w, int h, std::uint32_t red, std::uint32_t green, std::uint32_t blue) {
+    Bytes b = make_bmp(w, h, 16, 0);
+    Bytes masks;
+    for (std::uint32_t m : {red, green, blue}) le(masks, m, 4);
+    b.insert(b.begin() + 54, masks.begin(), masks.end());
+    le_at(b, 30, 3, 4);        // compression: BI_BITFIELDS
+    le_at(b, 10, 54 + 12, 4);  // pixel data offset
     return b;
 }
 
@@ -658,8 +694,16 @@ TEST_CASE("image io: probe agrees with decode for BMP, PNM, WebP, JPEG and TIFF 
             {make_bmp(5, 3, 32, 0), 3},  // 32-bit BI_RGB: OpenCV drops the fourth byte
             {make_bmp(5, 3, 32, 3), 4},  // BI_BITFIELDS: alpha kept
             {make_bmp(5, 3, 32, 3, {}, 0, 108), 4},
-            {make_bmp(5, 3, 16, 0), 3},  // decoded to find out
-            {make_os2_bmp(5, 3), 1},     // OpenCV 4.6 reads OS/2 bitmaps as gray
+            {make_bmp(5, 3, 16, 0), 3},
+            {make_bmp16_bitfields(5, 3, 0xf800, 0x7e0, 0x1f), 3},  // 5-6-5
+            {make_bmp16_bitfields(5, 3, 0x7c00, 0x3e0, 0x1f), 3},  // 5-5-5
+            {make_rle_bmp(5, 3, 8, gray256), 1},
+            {make_rle_bmp(5, 3, 8, color256), 3},
+            {make_rle_bmp(5, 3, 4, gray256), 1},
+            {make_rle_bmp(5, 3, 4, color256), 3},
+            {make_os2_bmp(5, 3), 1},  // OpenCV 4.6 reads OS/2 bitmaps as gray
+            {make_os2_bmp(5, 3, 8, color256), 1},
+            {make_os2_bmp(5, 3, 1, gray2), 1},
         };
         for (std::size_t i = 0; i < std::size(cases); ++i) {
             CAPTURE(i);
@@ -668,6 +712,18 @@ TEST_CASE("image io: probe agrees with decode for BMP, PNM, WebP, JPEG and TIFF 
             CHECK(probe(bmp).channels == cases[i].second);
             CHECK(probe(bmp).height == 3);
         }
+        // Sizes come from the header, never from decoding: OpenCV allocates the image before it
+        // reads the pixels, and these claim 324M and 4.3G pixels in a few hundred bytes (cut
+        // before the pixels, which decoding would fail on).
+        Bytes rle = make_rle_bmp(5, 3, 8, gray256), os2 = make_os2_bmp(5, 3);
+        rle.resize(rle[10] + 256u * rle[11]);
+        le_at(rle, 18, 18000, 4), le_at(rle, 22, 18000, 4);
+        le_at(os2, 18, 65535, 2), le_at(os2, 20, 65535, 2);
+        CHECK(probe(rle).width == 18000);
+        CHECK(probe(rle).height == 18000);
+        CHECK(probe(os2).width == 65535);
+        CHECK(probe(os2).height == 65535);
+        CHECK_THROWS_AS(probe(make_bmp16_bitfields(5, 3, 0xff0000, 0xff00, 0xff)), IoError);  // masks OpenCV refuses
         CHECK(error_of([&] { probe(make_bmp(5, 3, 8, 0, gray256, 300)); }) == "corrupt BMP header");
         CHECK(error_of([&] { probe(prefix(make_bmp(5, 3, 8, 0, gray256), 100)); }) == "truncated BMP header");
     }

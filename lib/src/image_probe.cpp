@@ -119,17 +119,34 @@ bool gray_palette(ByteView file, std::size_t at, std::uint32_t bpp, std::uint32_
     return true;
 }
 
+// 16-bit BI_BITFIELDS: OpenCV takes the 5-5-5 and 5-6-5 masks only, and reads them after the
+// info header whatever its size.
+bool rgb16_masks(ByteView file, std::size_t at) {
+    const std::uint32_t red = file.le32(at), green = file.le32(at + 4), blue = file.le32(at + 8);
+    return blue == 0x1f && ((green == 0x3e0 && red == 0x7c00) || (green == 0x7e0 && red == 0xf800));
+}
+
+// Every variant OpenCV decodes is described from its header, so that --max-pixels is checked
+// before OpenCV allocates the image: an RLE bitmap of 18000x18000 fits in 1 KB.
 Info probe_bmp(const Bytes& data) {
     const ByteView file(data);
+    const std::uint32_t header = file.le32(14);
+    if (header == 12) {  // OS/2 1.x: 16-bit sizes, no compression
+        const std::uint32_t bpp = file.le16(24);
+        if (bpp == 1 || bpp == 4 || bpp == 8 || bpp == 24 || bpp == 32)
+            return image_info(Format::bmp, file.le16(18), file.le16(20), 1, CV_8U);  // OpenCV 4.6 reads them as gray
+        return by_decoding(Format::bmp, data);  // refused by OpenCV before it allocates
+    }
     // File header (14 bytes), then the info header: size (4), width (4), height (4),
     // planes (2), bits per pixel (2), compression (4), ..., colours used at 46.
-    const std::uint32_t header = file.le32(14);
     const std::int32_t width = std::int32_t(file.le32(18)), height = std::int32_t(file.le32(22));
     const std::uint32_t bpp = header >= 36 ? file.le16(28) : 0, compression = header >= 36 ? file.le32(30) : 0;
     const bool plain = compression == 0 && (bpp == 1 || bpp == 4 || bpp == 8 || bpp == 24 || bpp == 32);
+    const bool rle = (compression == 1 && bpp == 8) || (compression == 2 && bpp == 4);
     const bool bitfields32 = compression == 3 && bpp == 32;
-    if (header < 36 || !(plain || bitfields32))
-        return by_decoding(Format::bmp, data);  // OS/2 headers, RLE, 16-bit: let OpenCV decide
+    const bool rgb16 = bpp == 16 && (compression == 0 || (compression == 3 && rgb16_masks(file, 14 + std::size_t(header))));
+    if (header < 36 || !(plain || rle || bitfields32 || rgb16))
+        return by_decoding(Format::bmp, data);  // refused by OpenCV before it allocates
     if (height == INT32_MIN) throw Corrupt{};
     int channels = bitfields32 ? 4 : 3;  // 32-bit BI_RGB comes back without alpha
     if (bpp <= 8) channels = gray_palette(file, 14 + std::size_t(header), bpp, file.le32(46)) ? 1 : 3;
