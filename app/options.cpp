@@ -126,7 +126,7 @@ const std::map<std::string, std::vector<std::string>>& flag_choices() { return c
 void setup_cli(CLI::App& app, Options& o) {
     choices_registry()["--colormap"] = colormap_names();
     choices_registry()["--filter"] = builtin_kernel_names();
-    choices_registry()["--format"] = {"png", "jpg", "tif", "webp", "bmp", "ppm", "pgm", "npy", "csv"};
+    choices_registry()["--format"] = {"png", "jpg", "tif", "webp", "bmp", "ppm", "pgm", "pnm", "npy", "csv"};
     app.description("Pool an image or array: slide a window over it and keep one value per window, per channel.");
     app.footer(kFooter);
     app.set_version_flag("--version", std::string("imgpool ") + IMGPOOL_VERSION + " (OpenCV " + CV_VERSION + ")");

@@ -233,6 +233,26 @@ TEST_CASE("cli: a result the input's format cannot hold goes to .npy without -o"
     CHECK(sum.at<cv::Vec3d>(0, 0) == cv::Vec3d(120, 80, 40));  // RGB
 }
 
+TEST_CASE("cli: .pgm takes one channel and .ppm three; .pnm either, and keeps its name") {
+    test::TempDir dir;
+    REQUIRE(cv::imwrite(dir / "rgb.png", cv::Mat(4, 4, CV_8UC3, cv::Scalar(10, 20, 30))));
+    REQUIRE(cv::imwrite(dir / "gray.png", cv::Mat(4, 4, CV_8UC1, cv::Scalar(7))));
+    test::Run r = cli("rgb.png -o rgb.pgm", dir.path.string());
+    CHECK(r.code == 1);
+    CHECK(r.err == "imgpool: error: rgb.pgm: PGM holds 1 channel; this result has 3 channels: write .npy, .png, "
+                   ".tif or .ppm\n");
+    CHECK_FALSE(fs::exists(dir / "rgb.pgm"));
+    CHECK(cli("gray.png -o gray.ppm", dir.path.string()).code == 1);
+    CHECK(cli("gray.png -o gray.pbm", dir.path.string()).code == 1);
+    REQUIRE(cli("rgb.png -o rgb.ppm -q", dir.path.string()).code == 0);
+    REQUIRE(cli("gray.png -o gray.pgm -q", dir.path.string()).code == 0);
+    CHECK(test::read_bytes(dir / "rgb.ppm").at(1) == '6');
+    CHECK(test::read_bytes(dir / "gray.pgm").at(1) == '5');
+    fs::copy_file(dir / "rgb.ppm", dir / "rgb.pnm");
+    REQUIRE(cli("rgb.pnm -q", dir.path.string()).code == 0);  // a P6 named .pnm
+    CHECK(fs::exists(dir / "rgb.max-2x2-s2x2.pnm"));
+}
+
 TEST_CASE("cli: stdin and stdout") {
     test::TempDir dir;
     const std::string cat = test::sample("cat.png");

@@ -392,7 +392,10 @@ TEST_CASE("image io: format_from_path maps extensions case-insensitively") {
     CHECK(format_from_path("x.bmp") == Format::bmp);
     CHECK(format_from_path("x.dib") == Format::bmp);
     CHECK(format_from_path("x.webp") == Format::webp);
-    for (const char* p : {"x.pgm", "x.ppm", "x.pnm", "x.pbm"}) CHECK(format_from_path(p) == Format::pnm);
+    CHECK(format_from_path("x.pgm") == Format::pgm);
+    CHECK(format_from_path("x.PPM") == Format::ppm);
+    CHECK(format_from_path("x.pnm") == Format::pnm);
+    CHECK(format_from_path("x.pbm") == Format::other);  // bitmaps are read (by content), not written
     CHECK(format_from_path("x.npy") == Format::npy);
     CHECK(format_from_path("x.csv") == Format::csv);
     CHECK(format_from_path("x.TXT") == Format::csv);
@@ -411,7 +414,9 @@ TEST_CASE("image io: extension gives the canonical extension") {
     CHECK(extension(Format::tiff) == "tif"s);
     CHECK(extension(Format::bmp) == "bmp"s);
     CHECK(extension(Format::webp) == "webp"s);
-    CHECK(extension(Format::pnm) == "ppm"s);
+    CHECK(extension(Format::pnm) == "pnm"s);
+    CHECK(extension(Format::pgm) == "pgm"s);
+    CHECK(extension(Format::ppm) == "ppm"s);
     CHECK(extension(Format::npy) == "npy"s);
     CHECK(extension(Format::csv) == "csv"s);
     CHECK(extension(Format::gif) == "gif"s);
@@ -425,8 +430,14 @@ TEST_CASE("image io: sniff recognises magic bytes and numeric text") {
     CHECK(sniff(bytes("MM\0*\0\0\0\x08"sv)) == Format::tiff);
     CHECK(sniff(encode(rgb, Format::bmp)) == Format::bmp);
     CHECK(sniff(encode(rgb, Format::webp)) == Format::webp);
-    CHECK(sniff(encode(rgb, Format::pnm)) == Format::pnm);
-    CHECK(sniff(bytes("P1\n2 1\n0 1\n"sv)) == Format::pnm);
+    CHECK(sniff(encode(rgb, Format::pnm)) == Format::ppm);  // P6
+    CHECK(sniff(encode(pattern(CV_8U, 1), Format::pnm)) == Format::pgm);  // P5
+    CHECK(sniff(bytes("P2 1 1 255 7\n"sv)) == Format::pgm);
+    CHECK(sniff(bytes("P3 1 1 255 7 8 9\n"sv)) == Format::ppm);
+    CHECK(sniff(bytes("P1\n2 1\n0 1\n"sv)) == Format::pnm);  // a bitmap
+    // Named .pnm, a PGM or PPM is pnm, so that its outputs keep the name.
+    CHECK(detect(encode(rgb, Format::pnm), Format::pnm) == Format::pnm);
+    CHECK(detect(encode(rgb, Format::pnm), Format::pgm) == Format::ppm);  // the content decides
     CHECK(sniff(make_gif(3, 2)) == Format::gif);
     CHECK(sniff(bytes("\x93NUMPY\x01\x00"sv)) == Format::npy);
     for (const std::string ext : {".exr", ".hdr", ".pfm", ".pam", ".ras", ".jp2"}) {
@@ -484,7 +495,7 @@ TEST_CASE("image io: what each format holds agrees with OpenCV's own round trip"
 }
 
 TEST_CASE("image io: encode then decode is exact for every lossless combination, and probe agrees") {
-    const Format formats[] = {Format::png, Format::tiff, Format::bmp, Format::pnm, Format::webp};
+    const Format formats[] = {Format::png, Format::tiff, Format::bmp, Format::pgm, Format::ppm, Format::webp};
     int accepted = 0;
     for (Format format : formats)
         for (int depth : all_depths)
@@ -504,7 +515,7 @@ TEST_CASE("image io: encode then decode is exact for every lossless combination,
                 CHECK(test::same(decode(b), m));
                 check_probe_matches_decode(b, format);
             }
-    CHECK(accepted == 3 * 2 + (3 * 2 + 2 + 4) + 2 + 2 * 2 + 2);  // png, tiff, bmp, pnm, webp
+    CHECK(accepted == 3 * 2 + (3 * 2 + 2 + 4) + 2 + 2 + 2 + 2);  // png, tiff, bmp, pgm, ppm, webp
 }
 
 TEST_CASE("image io: JPEG round trip keeps type and size, and quality matters") {
@@ -605,6 +616,18 @@ TEST_CASE("image io: cannot_hold names the problem and a format that holds the d
           "BMP holds 1 or 3 channels; this result has 4 channels: write .npy, .png or .tif"s);
     CHECK(cannot_hold(Format::pnm, CV_8S, 1) ==
           "PNM holds 8- or 16-bit unsigned data; this result is 8-bit signed: write .npy or .tif"s);
+    // PGM and PPM: what PNM holds, the channels their names promise (OpenCV would write a
+    // P6 into a .pgm).
+    for (int depth : all_depths)
+        for (int channels = 1; channels <= 5; ++channels) {
+            const bool pnm = !cannot_hold(Format::pnm, depth, channels);
+            CHECK(!cannot_hold(Format::pgm, depth, channels) == (pnm && channels == 1));
+            CHECK(!cannot_hold(Format::ppm, depth, channels) == (pnm && channels == 3));
+        }
+    CHECK(cannot_hold(Format::pgm, CV_8U, 3) ==
+          "PGM holds 1 channel; this result has 3 channels: write .npy, .png, .tif or .ppm"s);
+    CHECK(cannot_hold(Format::ppm, CV_16U, 1) ==
+          "PPM holds 3 channels; this result has 1 channel: write .npy, .png, .tif or .pgm"s);
     CHECK(cannot_hold(Format::tiff, CV_32F, 3) ==
           "TIFF holds 32-bit float data with 1 or 4 channels; this result has 3 channels: write .npy"s);
     CHECK(cannot_hold(Format::tiff, CV_64F, 4) ==
@@ -620,7 +643,8 @@ TEST_CASE("image io: cannot_hold names the problem and a format that holds the d
     CHECK(cannot_hold(Format::other, CV_64F, 2).value_or("").find("write .npy") != std::string::npos);
     // Every refusal suggests .npy.
     for (Format f :
-         {Format::png, Format::jpeg, Format::tiff, Format::bmp, Format::webp, Format::pnm, Format::csv, Format::gif})
+         {Format::png, Format::jpeg, Format::tiff, Format::bmp, Format::webp, Format::pnm, Format::pgm, Format::ppm,
+          Format::csv, Format::gif})
         for (int depth : all_depths)
             for (int channels = 1; channels <= 5; ++channels)
                 if (auto why = cannot_hold(f, depth, channels)) CHECK(why->find("write .npy") != std::string::npos);
@@ -742,13 +766,16 @@ TEST_CASE("image io: probe agrees with decode for BMP, PNM, WebP, JPEG and TIFF 
             const std::string text = c.first;
             CAPTURE(text);
             const Bytes b = bytes(text);
-            check_probe_matches_decode(b, Format::pnm);
+            const char kind = text[1];
+            check_probe_matches_decode(b, kind == '1' || kind == '4' ? Format::pnm
+                                          : c.second.first == 1 ? Format::pgm
+                                                                : Format::ppm);
             CHECK(probe(b).channels == c.second.first);
             CHECK(probe(b).depth == c.second.second);
         }
-        CHECK(error_of([] { probe(bytes("P5\n3 2\n70000\n"sv)); }) == "corrupt PNM header");
-        CHECK(error_of([] { probe(bytes("P5\n3 x\n255\n"sv)); }) == "corrupt PNM header");
-        CHECK(error_of([] { probe(bytes("P5\n3 2\n"sv)); }) == "truncated PNM header");
+        CHECK(error_of([] { probe(bytes("P5\n3 2\n70000\n"sv)); }) == "corrupt PGM header");
+        CHECK(error_of([] { probe(bytes("P6\n3 x\n255\n"sv)); }) == "corrupt PPM header");
+        CHECK(error_of([] { probe(bytes("P4\n3 \n"sv)); }) == "truncated PNM header");
     }
     SUBCASE("WebP") {
         const cv::Mat rgb = pattern(CV_8U, 3, {9, 6}), rgba = pattern(CV_8U, 4, {9, 6});

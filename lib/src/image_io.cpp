@@ -42,6 +42,8 @@ std::string detail::format_name(Format f) {
         case Format::bmp: return "BMP";
         case Format::webp: return "WebP";
         case Format::pnm: return "PNM";
+        case Format::pgm: return "PGM";
+        case Format::ppm: return "PPM";
         case Format::npy: return "NPY";
         case Format::csv: return "CSV";
         case Format::gif: return "GIF";
@@ -52,6 +54,8 @@ std::string detail::format_name(Format f) {
 }
 
 namespace {
+
+bool is_pnm(Format f) { return f == Format::pnm || f == Format::pgm || f == Format::ppm; }
 
 using detail::format_name;
 
@@ -167,8 +171,14 @@ std::vector<int> held_channels(Format f, int depth) {
         case Format::bmp:  // 4 channels come back as 3 (alpha lost)
             if (u8) return {1, 3};
             break;
-        case Format::pnm:
+        case Format::pnm:  // P5 or P6 by the channel count
             if (u8_16) return {1, 3};
+            break;
+        case Format::pgm:
+            if (u8_16) return {1};
+            break;
+        case Format::ppm:
+            if (u8_16) return {3};
             break;
         case Format::tiff:
             if (u8_16) return {1, 3, 4};
@@ -204,7 +214,9 @@ std::string depth_name(int depth) {
 std::string depths_held(Format f) {
     switch (f) {
         case Format::png:
-        case Format::pnm: return "8- or 16-bit unsigned data";
+        case Format::pnm:
+        case Format::pgm:
+        case Format::ppm: return "8- or 16-bit unsigned data";
         case Format::tiff: return "8-, 16- and 32-bit integer and 32- and 64-bit float data";
         default: return "8-bit unsigned data";
     }
@@ -226,10 +238,12 @@ std::string channels_phrase(const std::vector<int>& held) {
 
 // The formats to suggest instead: .npy always (it holds everything), and the
 // lossless image formats that hold this data.
+// A PGM's or PPM's sibling too.
 std::string alternatives(Format rejected, int depth, int channels) {
     std::vector<std::string> names{".npy"};
-    for (Format f : {Format::png, Format::tiff})
-        if (f != rejected && holds(f, depth, channels)) names.push_back("."s + extension(f));
+    for (Format f : {Format::png, Format::tiff, Format::pgm, Format::ppm})
+        if (f != rejected && (!is_pnm(f) || is_pnm(rejected)) && holds(f, depth, channels))
+            names.push_back("."s + extension(f));
     return join_or(names);
 }
 
@@ -250,8 +264,9 @@ Bytes encode_image(const cv::Mat& m, Format f, const EncodeOptions& opt) {
         case Format::tiff: return detail::encode_tiff(m);
         default: break;
     }
-    // P5 or P6 by channel count (".ppm" refuses gray); BMP with OpenCV's defaults.
-    const std::string ext = f == Format::pnm ? ".pnm" : "."s + extension(f);
+    // P5 or P6 by channel count (".ppm" refuses gray; cannot_hold has checked PGM and PPM);
+    // BMP with OpenCV's defaults.
+    const std::string ext = is_pnm(f) ? ".pnm" : "."s + extension(f);
     return detail::plugin_encode(m, ext, format_name(f));
 }
 
@@ -374,7 +389,9 @@ const char* extension(Format f) {
         case Format::tiff: return "tif";
         case Format::bmp: return "bmp";
         case Format::webp: return "webp";
-        case Format::pnm: return "ppm";
+        case Format::pnm: return "pnm";
+        case Format::pgm: return "pgm";
+        case Format::ppm: return "ppm";
         case Format::npy: return "npy";
         case Format::csv: return "csv";
         case Format::gif: return "gif";
@@ -391,13 +408,13 @@ Format format_from_path(const std::string& path) {
     static const std::pair<const char*, Format> known[] = {
         {"png", Format::png},   {"jpg", Format::jpeg},  {"jpeg", Format::jpeg}, {"jpe", Format::jpeg},
         {"tif", Format::tiff},  {"tiff", Format::tiff}, {"bmp", Format::bmp},   {"dib", Format::bmp},
-        {"webp", Format::webp}, {"pgm", Format::pnm},   {"ppm", Format::pnm},   {"pnm", Format::pnm},
-        {"pbm", Format::pnm},   {"npy", Format::npy},   {"csv", Format::csv},   {"txt", Format::csv},
+        {"webp", Format::webp}, {"pgm", Format::pgm},   {"ppm", Format::ppm},   {"pnm", Format::pnm},
+        {"npy", Format::npy},   {"csv", Format::csv},   {"txt", Format::csv},
         {"gif", Format::gif}};
     for (const auto& [name, format] : known)
         if (ext == name) return format;
     // The other extensions OpenCV 4.6 writes (cv::haveImageWriter, which would load the codecs).
-    for (const char* name : {"jp2", "pam", "pfm", "sr", "ras", "exr", "hdr", "pic"})
+    for (const char* name : {"pbm", "jp2", "pam", "pfm", "sr", "ras", "exr", "hdr", "pic"})
         if (ext == name) return Format::other;
     return Format::unknown;
 }
@@ -411,8 +428,10 @@ Format sniff(const Bytes& head) {
     if (b.matches(0, "BM"sv)) return Format::bmp;
     if (b.matches(0, "RIFF"sv) && b.matches(8, "WEBP"sv)) return Format::webp;
     if (b.has(0, 3) && b.u8(0) == 'P' && b.u8(1) >= '1' && b.u8(1) <= '6' &&
-        is_space(static_cast<unsigned char>(b.u8(2))))
-        return Format::pnm;
+        is_space(static_cast<unsigned char>(b.u8(2)))) {
+        const char kind = char(b.u8(1));
+        return kind == '2' || kind == '5' ? Format::pgm : kind == '3' || kind == '6' ? Format::ppm : Format::pnm;
+    }
     if (b.matches(0, "GIF87a"sv) || b.matches(0, "GIF89a"sv)) return Format::gif;
     if (b.matches(0, "\x93NUMPY"sv)) return Format::npy;
     if (is_other_image(b)) return Format::other;
@@ -422,6 +441,7 @@ Format sniff(const Bytes& head) {
 
 Format detect(const Bytes& data, Format name_hint) {
     const Format f = sniff(data);
+    if (is_pnm(f) && name_hint == Format::pnm) return Format::pnm;
     if (f != Format::unknown || name_hint != Format::csv) return f;
     const std::size_t n = std::min<std::size_t>(data.size(), 64 * 1024);
     return std::find(data.begin(), data.begin() + long(n), 0) == data.begin() + long(n) ? Format::csv : f;

@@ -184,14 +184,14 @@ std::uint32_t pnm_number(ByteView file, std::size_t& at) {
     return std::uint32_t(v);
 }
 
-Info probe_pnm(const Bytes& data) {
+Info probe_pnm(const Bytes& data, Format f) {
     const ByteView file(data);
     const std::uint32_t kind = file.u8(1) - '0';  // P1..P6
     std::size_t at = 2;
     const std::uint32_t width = pnm_number(file, at), height = pnm_number(file, at);
     const std::uint32_t maxval = kind == 1 || kind == 4 ? 1 : pnm_number(file, at);  // bitmaps have none
     if (maxval == 0 || maxval > 65535) throw Corrupt{};
-    return image_info(Format::pnm, width, height, kind == 3 || kind == 6 ? 3 : 1, maxval > 255 ? CV_16U : CV_8U);
+    return image_info(f, width, height, kind == 3 || kind == 6 ? 3 : 1, maxval > 255 ? CV_16U : CV_8U);
 }
 
 // ---- WebP ----
@@ -301,7 +301,9 @@ Info probe(const Bytes& data, Format name_hint) {
             case Format::png: return probe_png(data);
             case Format::jpeg: return probe_jpeg(data);
             case Format::bmp: return probe_bmp(data);
-            case Format::pnm: return probe_pnm(data);
+            case Format::pnm:
+            case Format::pgm:
+            case Format::ppm: return probe_pnm(data, f);
             case Format::webp: return probe_webp(data);
             case Format::tiff: return probe_tiff(data);
             case Format::gif: return probe_gif(data);

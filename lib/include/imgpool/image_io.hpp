@@ -11,17 +11,21 @@ namespace imgpool::io {
 
 using Bytes = std::vector<unsigned char>;
 
-enum class Format { png, jpeg, tiff, bmp, webp, pnm, npy, csv, gif, other, unknown };
+// pgm and ppm: the PNM files of one and three channels (P2/P5, P3/P6); pnm: either, or a
+// bitmap (P1/P4, read as one channel).
+enum class Format { png, jpeg, tiff, bmp, webp, pnm, pgm, ppm, npy, csv, gif, other, unknown };
 
 // "png", "jpg", "tif", "npy", ...; the canonical extension without the dot.
 const char* extension(Format f);
-// By extension (case-insensitive): .png, .jpg/.jpeg, .tif/.tiff, .bmp, .webp,
-// .pgm/.ppm/.pnm/.pbm, .npy, .csv/.txt, .gif; other extensions OpenCV writes -> other.
+// By extension (case-insensitive): .png, .jpg/.jpeg, .tif/.tiff, .bmp, .webp, .pgm, .ppm,
+// .pnm, .npy, .csv/.txt, .gif; other extensions OpenCV writes -> other (.pbm among them:
+// bitmaps are read, by their content, but never written).
 Format format_from_path(const std::string& path);
 // By the leading magic bytes; csv when the bytes look like numeric text.
 Format sniff(const Bytes& head);
 // sniff(), except that text it does not recognise counts as CSV when the file's name says
-// .csv or .txt (`name_hint`), so that its errors name the line and column.
+// .csv or .txt (`name_hint`), so that its errors name the line and column, and that a PGM
+// or PPM named .pnm is pnm.
 Format detect(const Bytes& data, Format name_hint);
 
 struct Info {
