@@ -162,7 +162,7 @@ Outcome process(const Options& o) {
     const io::Format hint = o.input == "-" ? io::Format::unknown : io::format_from_path(o.input);
     try {
         data = read_input(o);
-        out.info = io::probe(data, hint);
+        out.info = io::probe(data, hint, o.max_pixels);
     } catch (const IoError& e) {
         throw Failure{io_failure, input_name(o), e.what()};
     }

@@ -135,6 +135,17 @@ def tiff_with_size(data, width, height):
     return bytes(b)
 
 
+def tiff_with_photometric(data, photometric):
+    """The little-endian TIFF with its PhotometricInterpretation entry set."""
+    b = bytearray(data)
+    ifd = struct.unpack("<I", b[4:8])[0]
+    for e in range(struct.unpack("<H", b[ifd : ifd + 2])[0]):
+        at = ifd + 2 + 12 * e
+        if struct.unpack("<H", b[at : at + 2])[0] == 262:
+            b[at + 8 : at + 10] = struct.pack("<H", photometric)
+    return bytes(b)
+
+
 def tiff_palette(width, height, rows, stored):
     """An uncompressed 8-bit palette TIFF (little-endian, a gray ramp colour map) whose
     header says width x height in strips of `rows`, and whose one strip holds `stored` bytes."""
@@ -170,6 +181,9 @@ def tiff_files():
     # A palette TIFF (probed from its directory with the native decoder's rules, once probed
     # by decoding) claiming 20000x20000 over 100 bytes.
     write("tiff_palette_bomb_20000x20000.tif", tiff_palette(20000, 20000, 1, 100))
+    # A LogLuv TIFF (a variant probed by decoding it, under the limit) claiming 100000x100000
+    # in one 8-bit strip: refused from the header over the limit.
+    write("tiff_logluv_bomb_100000x100000.tif", tiff_with_photometric(tiff_with_size(gray, 100000, 100000), 32844))
     # Two pages of different sizes: imgpool reads the first page only.
     ok, buf = cv2.imencodemulti(".tif", [np.full((6, 8), 10, np.uint8), np.full((16, 16), 200, np.uint8)]) \
         if hasattr(cv2, "imencodemulti") else (False, None)

@@ -108,6 +108,9 @@ const Case kCases[] = {
     {"bomb", "npy_shape_bomb.npy", "-k 2", 1,
      "100000x100000 is 10000000000 pixels, over the limit of 128000000 (--max-pixels)"},
 
+    // LogLuv, which OpenCV decodes: refused from the header, not decoded.
+    {"bomb", "tiff_logluv_bomb_100000x100000.tif", "-k 2", 1,
+     "100000x100000 is 10000000000 pixels, over the limit of 128000000 (--max-pixels)"},
     // RLE: 1 KB. Once probed by decoding it, which took 2.9 GB and 3 s before this message.
     {"bomb", "bmp_rle_bomb_18000x18000.bmp", "-k 2", 1,
      "18000x18000 is 324000000 pixels, over the limit of 128000000 (--max-pixels)"},

@@ -814,6 +814,18 @@ TEST_CASE("image io: probe agrees with decode for BMP, PNM, WebP, JPEG and TIFF 
         std::vector<uchar> lzw;
         REQUIRE(cv::imencode(".tif", pattern(CV_8U, 3), lzw, {cv::IMWRITE_TIFF_COMPRESSION, 5}));
         check_probe_matches_decode(lzw, Format::tiff);
+        // A variant described by decoding (photometric LogLuv), claiming 100000x100000 pixels
+        // in 150 bytes: over the caller's limit, its size alone, nothing decoded.
+        Bytes bomb = make_tiff(pattern(CV_8U, 1), 1, true);
+        le_at(bomb, 10 + 8, 100000, 4);           // ImageWidth, the first entry
+        le_at(bomb, 10 + 12 + 8, 100000, 4);      // ImageLength
+        le_at(bomb, 10 + 4 * 12 + 8, 32844, 2);   // PhotometricInterpretation
+        bomb.resize(150);
+        const Info sized = probe(bomb, Format::unknown, 128'000'000);
+        CHECK(sized.width == 100000);
+        CHECK(sized.height == 100000);
+        CHECK(sized.channels == 0);
+        CHECK_THROWS_AS(probe(bomb), IoError);  // no limit: decoded, and this one fails
     }
 }
 

@@ -39,6 +39,12 @@ Info by_decoding(Format f, const Bytes& data) {
     return {f, m.cols, m.rows, m.channels(), m.depth(), detail::file_orientation(f, ByteView(data))};
 }
 
+// The same, unless the header's size is over the caller's limit: then that size alone.
+Info by_decoding_within(Format f, const Bytes& data, std::int64_t width, std::int64_t height, long long max_pixels) {
+    if (max_pixels > 0 && width * height > max_pixels) return image_info(f, width, height, 0, CV_8U);
+    return by_decoding(f, data);
+}
+
 // ---- PNG ----
 
 bool valid_png_bits(std::uint32_t bits, std::uint32_t colour) {
@@ -196,7 +202,7 @@ Info probe_pnm(const Bytes& data, Format f) {
 
 // ---- WebP ----
 
-Info probe_webp(const Bytes& data) {
+Info probe_webp(const Bytes& data, long long max_pixels) {
     const ByteView file(data);
     // The first chunk says which kind of WebP this is.
     const std::uint32_t kind = file.be32(12);
@@ -218,9 +224,9 @@ Info probe_webp(const Bytes& data) {
     } else if (kind == fourcc("VP8X")) {
         // Extended: flags (alpha 0x10, animation 0x02), 3 reserved, 24-bit width-1 and height-1.
         const std::uint32_t flags = body.u8(0);
-        if (flags & 0x02) return by_decoding(Format::webp, data);  // animation: let OpenCV decide
         width = (body.le16(4) | body.u8(6) << 16) + 1;
         height = (body.le16(7) | body.u8(9) << 16) + 1;
+        if (flags & 0x02) return by_decoding_within(Format::webp, data, width, height, max_pixels);  // animation: OpenCV decides
         alpha = (flags & 0x10) != 0;  // OpenCV goes by this flag alone
     } else {
         throw Corrupt{};
@@ -255,7 +261,7 @@ int tiff_pages(const ByteView& file) {
     return std::max(pages, 1);
 }
 
-Info probe_tiff(const Bytes& data) {
+Info probe_tiff(const Bytes& data, long long max_pixels) {
     const ByteView file(data);
     if (!file.matches(0, "II*\0"sv) && !file.matches(0, "MM\0*"sv)) return by_decoding(Format::tiff, data);  // BigTIFF
     const detail::Ifd0 ifd(file);
@@ -271,7 +277,7 @@ Info probe_tiff(const Bytes& data) {
     if (depth < 0 || !(gray || rgb)) {
         // Palette, YCbCr, CMYK, bilevel...: the native decoder's rules, from the directory.
         const auto shape = detail::tiff_shape(data);
-        if (!shape) return by_decoding(Format::tiff, data);  // left to OpenCV
+        if (!shape) return by_decoding_within(Format::tiff, data, *width, *height, max_pixels);  // left to OpenCV
         Info info{Format::tiff, shape->width, shape->height, CV_MAT_CN(shape->type), CV_MAT_DEPTH(shape->type),
                   shape->orientation};
         info.pages = tiff_pages(file);
@@ -293,7 +299,7 @@ Info probe_gif(const Bytes& data) {
 
 }  // namespace
 
-Info probe(const Bytes& data, Format name_hint) {
+Info probe(const Bytes& data, Format name_hint, long long max_pixels) {
     if (data.empty()) throw IoError("empty file");
     const Format f = detect(data, name_hint);
     try {
@@ -304,8 +310,8 @@ Info probe(const Bytes& data, Format name_hint) {
             case Format::pnm:
             case Format::pgm:
             case Format::ppm: return probe_pnm(data, f);
-            case Format::webp: return probe_webp(data);
-            case Format::tiff: return probe_tiff(data);
+            case Format::webp: return probe_webp(data, max_pixels);
+            case Format::tiff: return probe_tiff(data, max_pixels);
             case Format::gif: return probe_gif(data);
             case Format::npy: {
                 const npy::Header h = npy::probe(data);

@@ -36,8 +36,11 @@ struct Info {
     int pages = 1;        // TIFF pages (images in the IFD chain); decode() reads the first
 };
 
-// Reads only the header (csv is parsed whole). Throws IoError.
-Info probe(const Bytes& data, Format name_hint = Format::unknown);
+// Reads only the header (csv is parsed whole). Throws IoError. The few variants described
+// by decoding them (TIFF's LogLuv and others left to OpenCV, animated WebP) are not decoded
+// when their header's size is over `max_pixels` (0: no limit): the Info then holds that size
+// alone (channels 0), for the caller to refuse the file, instead of a decompression bomb.
+Info probe(const Bytes& data, Format name_hint = Format::unknown, long long max_pixels = 0);
 
 // Decodes images (any format OpenCV reads, keeping 16-bit depth and alpha, applying
 // EXIF orientation), .npy and .csv. Throws IoError with the reason.
