@@ -139,10 +139,10 @@ const Case kCases[] = {
     {"csv", "csv_comments_only.csv", "-k 2", 1, "empty: no numbers"},
     {"csv", "csv_binary.csv", "-k 2", 1, "not an image or array file (unrecognised content)"},
 
-    // OpenCV 4.6 has no GIF decoder; the size comes from the header, the refusal at decoding.
-    // With -o: without it, a notice that GIF cannot hold the result comes before the error
-    // line (app/targets.cpp logs it while planning, before decoding): reported to the lead.
+    // OpenCV 4.6 has no GIF decoder: refused as soon as it is recognised, before any plan or
+    // notice (without -o there was once a notice that GIF cannot hold the result first).
     {"gif", "gif_valid.gif", "-k 2 -o out.png", 1, "GIF is not supported by OpenCV 4.6; convert it to PNG first"},
+    {"gif", "gif_valid.gif", "-k 2", 1, "GIF is not supported by OpenCV 4.6; convert it to PNG first"},
     {"gif", "gif_named.png", "-k 2 -o out.png", 1, "GIF is not supported by OpenCV 4.6; convert it to PNG first"},
 
     // The first page is read (8x6, all 10), with a warning; the second (16x16, all 200) is not.

@@ -938,10 +938,7 @@ TEST_CASE("image io: empty, text, GIF, truncated and corrupt input give the expe
 
     const Bytes gif = make_gif(10, 7);
     CHECK(error_of([&] { decode(gif); }) == "GIF is not supported by OpenCV 4.6; convert it to PNG first");
-    const Info gi = probe(gif);
-    CHECK(gi.format == Format::gif);
-    CHECK(gi.width == 10);
-    CHECK(gi.height == 7);
+    CHECK(error_of([&] { probe(gif); }) == "GIF is not supported by OpenCV 4.6; convert it to PNG first");
 
     const Bytes png = encode(pattern(CV_8U, 3), Format::png);
     for (std::size_t n : {8, 12, 16, 20, 29, 33, 36}) {

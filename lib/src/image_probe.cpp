@@ -289,14 +289,6 @@ Info probe_tiff(const Bytes& data, long long max_pixels) {
     return info;
 }
 
-// ---- GIF ----
-
-Info probe_gif(const Bytes& data) {
-    // Logical screen width and height follow the 6-byte signature.
-    const ByteView file(data);
-    return image_info(Format::gif, file.le16(6), file.le16(8), 3, CV_8U);
-}
-
 }  // namespace
 
 Info probe(const Bytes& data, Format name_hint, long long max_pixels) {
@@ -312,7 +304,7 @@ Info probe(const Bytes& data, Format name_hint, long long max_pixels) {
             case Format::ppm: return probe_pnm(data, f);
             case Format::webp: return probe_webp(data, max_pixels);
             case Format::tiff: return probe_tiff(data, max_pixels);
-            case Format::gif: return probe_gif(data);
+            case Format::gif: return by_decoding(f, data);  // OpenCV 4.6 has no GIF decoder: decode's reason, at once
             case Format::npy: {
                 const npy::Header h = npy::probe(data);
                 return {f, h.cols, h.rows, h.channels, h.depth, 1};
