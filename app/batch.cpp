@@ -119,8 +119,17 @@ std::vector<Source> sources(const Options& o) {
     return out;
 }
 
+// The input's own extension, but PNM results by their channels: a bitmap's are gray (.pbm is
+// read, never written), and so are a PPM's with --grayscale.
+std::string output_extension(const Options& o, const fs::path& input) {
+    if (!o.format.empty()) return "." + o.format;
+    const std::string ext = lower(input.extension().string());
+    if (ext == ".pbm" || (ext == ".ppm" && o.grayscale)) return ".pgm";
+    return input.extension().string();
+}
+
 std::string expand_name(const Options& o, const PoolParams& p, const fs::path& input) {
-    const std::string ext = o.format.empty() ? input.extension().string() : "." + o.format;
+    const std::string ext = output_extension(o, input);
     std::string name = o.name;
     auto put = [&](const std::string& key, const std::string& value) {
         for (size_t at; (at = name.find(key)) != std::string::npos;) name.replace(at, key.size(), value);

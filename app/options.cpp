@@ -313,7 +313,7 @@ void setup_cli(CLI::App& app, Options& o) {
         ->type_name("FILE")
         ->group(out);
     app.add_flag("--overwrite", o.overwrite, "replace an existing output (never the input)")->group(out);
-    app.add_option("--format", o.format, "output format for -o - or the default name: png, jpg, tif, webp, bmp, npy, csv...")
+    app.add_option("--format", o.format, "output format for -o - or the default name: png, jpg, tif, webp, bmp, pgm, ppm, pnm, npy, csv")
         ->type_name("EXT")
         ->group(out);
     app.add_option("--quality", o.quality, "JPEG/WebP quality")->type_name("1-100")->check(CLI::Range(1, 100).description(""))->group(out);

@@ -78,6 +78,12 @@ Target resolve_target(const Options& o, const PoolParams& p, size_t type_index, 
         const std::string input_ext = fs::path(o.input).extension().string();
         const bool ext_fits = !input_ext.empty() && io::format_from_path(o.input) == input_format;
         t.ext = !o.format.empty() ? "." + o.format : ext_fits ? input_ext : "." + std::string(io::extension(input_format));
+        if (o.format.empty() && io::cannot_hold(t.format, depth, channels)) {  // a PPM's gray result (--grayscale): PGM
+            const io::Format sibling = t.format == io::Format::ppm   ? io::Format::pgm
+                                       : t.format == io::Format::pgm ? io::Format::ppm
+                                                                     : t.format;
+            if (!io::cannot_hold(sibling, depth, channels)) t.format = sibling, t.ext = "." + std::string(io::extension(sibling));
+        }
         if (o.format.empty() && io::cannot_hold(t.format, depth, channels)) {  // e.g. a float average of a PNG: keep it exact
             spdlog::info("{} cannot hold a {} result; writing .npy", io::extension(t.format), dtype_name(depth));
             t.format = io::Format::npy;

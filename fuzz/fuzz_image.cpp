@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const io::Bytes bytes(data, data + size);
     constexpr std::int64_t kMaxPixels = 128'000'000;  // the CLI's default --max-pixels
     try {
-        const io::Info info = io::probe(bytes);
+        const io::Info info = io::probe(bytes, io::Format::unknown, kMaxPixels);  // over it: the size only
         if (std::int64_t(info.width) * info.height > kMaxPixels) return 0;
         const cv::Mat m = io::decode(bytes);
         if (m.cols != info.width || m.rows != info.height || m.channels() != info.channels ||

@@ -181,9 +181,9 @@ def tiff_files():
     # A palette TIFF (probed from its directory with the native decoder's rules, once probed
     # by decoding) claiming 20000x20000 over 100 bytes.
     write("tiff_palette_bomb_20000x20000.tif", tiff_palette(20000, 20000, 1, 100))
-    # A LogLuv TIFF (a variant probed by decoding it, under the limit) claiming 100000x100000
-    # in one 8-bit strip: refused from the header over the limit.
-    write("tiff_logluv_bomb_100000x100000.tif", tiff_with_photometric(tiff_with_size(gray, 100000, 100000), 32844))
+    # A LogLuv TIFF (a variant probed by decoding it, under the limit) claiming 20000x20000
+    # (under OpenCV's own limit of 2^30 pixels) in one 8-bit strip: refused from the header.
+    write("tiff_logluv_bomb_20000x20000.tif", tiff_with_photometric(tiff_with_size(gray, 20000, 20000), 32844))
     # Two pages of different sizes: imgpool reads the first page only.
     ok, buf = cv2.imencodemulti(".tif", [np.full((6, 8), 10, np.uint8), np.full((16, 16), 200, np.uint8)]) \
         if hasattr(cv2, "imencodemulti") else (False, None)

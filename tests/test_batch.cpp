@@ -136,6 +136,18 @@ TEST_CASE("batch: without -r only the directory's own files; --ext narrows; glob
     CHECK(none.err.find("data/*.gif: no file matches this pattern") != std::string::npos);
 }
 
+TEST_CASE("batch: PNM outputs named by their channels: a bitmap's and a gray PPM's are .pgm") {
+    test::TempDir dir;
+    fs::create_directories(dir / "pnm");
+    test::write_text(dir / "pnm/bits.pbm", "P1\n4 2\n0 1 0 1\n1 0 1 0\n");
+    REQUIRE(cv::imwrite(dir / "pnm/colour.ppm", cv::Mat(4, 4, CV_8UC3, cv::Scalar(10, 20, 30))));
+    CHECK(cli("pnm -o out -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "out") == std::set<std::string>{"bits.max-2x2-s2x2.pgm", "colour.max-2x2-s2x2.ppm"});
+    CHECK(cli("pnm -o gray --grayscale -q", dir.path.string()).code == 0);
+    CHECK(files_under(dir.path / "gray") ==
+          std::set<std::string>{"bits.max-2x2-s2x2-gray.pgm", "colour.max-2x2-s2x2-gray.pgm"});
+}
+
 TEST_CASE("batch: two inputs writing one output are an error before anything is written") {
     test::TempDir dir;
     make_tree(dir.path);

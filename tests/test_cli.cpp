@@ -251,6 +251,9 @@ TEST_CASE("cli: .pgm takes one channel and .ppm three; .pnm either, and keeps it
     fs::copy_file(dir / "rgb.ppm", dir / "rgb.pnm");
     REQUIRE(cli("rgb.pnm -q", dir.path.string()).code == 0);  // a P6 named .pnm
     CHECK(fs::exists(dir / "rgb.max-2x2-s2x2.pnm"));
+    // Without -o, a PPM's gray result is a PGM (not .npy).
+    REQUIRE(cli("rgb.ppm --grayscale -q", dir.path.string()).code == 0);
+    CHECK(test::read_bytes(dir / "rgb.max-2x2-s2x2-gray.pgm").at(1) == '5');
 }
 
 TEST_CASE("cli: stdin and stdout") {

@@ -26,21 +26,25 @@ public:
             for (int i = next++; i < tasks; i = next++) body(i, i + 1, data);
         };
         std::vector<std::thread> helpers;
-        for (int t = 1; t < std::min(tasks, getNumThreads()); ++t) helpers.emplace_back(work, t);
+        try {
+            for (int t = 1; t < std::min(tasks, getNumThreads()); ++t) helpers.emplace_back(work, t);
+        } catch (...) {  // no thread to be had: the tasks left run here
+        }
         work(0);
         for (std::thread& h : helpers) h.join();
         t_index = caller;
     }
     int getThreadNum() const override { return t_index; }
+    // As OpenCV's own: 0 runs the loops in the caller alone, negative is every core.
     int getNumThreads() const override {
         const int n = threads_;
-        return n > 0 ? n : int(std::max(1u, std::thread::hardware_concurrency()));
+        return n > 0 ? n : n == 0 ? 1 : int(std::max(1u, std::thread::hardware_concurrency()));
     }
     int setNumThreads(int n) override { return threads_.exchange(n); }
     const char* getName() const override { return "std::thread (ThreadSanitizer build)"; }
 
 private:
-    std::atomic<int> threads_{0};
+    std::atomic<int> threads_{-1};
 };
 
 const bool installed = [] {
