@@ -236,9 +236,8 @@ std::string channels_phrase(const std::vector<int>& held) {
     return join_or(counts) + (held.size() == 1 && held[0] == 1 ? " channel" : " channels");
 }
 
-// The formats to suggest instead: .npy always (it holds everything), and the
-// lossless image formats that hold this data.
-// A PGM's or PPM's sibling too.
+// The formats to suggest instead: .npy always (it holds everything), the lossless image
+// formats that hold this data, and for a PGM or PPM its sibling.
 std::string alternatives(Format rejected, int depth, int channels) {
     std::vector<std::string> names{".npy"};
     for (Format f : {Format::png, Format::tiff, Format::pgm, Format::ppm})
