@@ -721,6 +721,24 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
     CHECK(checked > 200);
 }
 
+// Max (odd trials) or min over k x k, stride 1: unpadded, SAME, or up to 2 cells a side with
+// any border and ceil mode or not, by trial % 4.
+PoolParams square_max_min(std::mt19937& rng, int k, int trial) {
+    PoolParams p;
+    p.type = trial % 2 ? PoolType::max : PoolType::min;
+    p.window = {k, k};
+    p.stride = {1, 1};
+    switch (trial % 4) {
+    case 0: break;
+    case 1: p.padding = Padding::tf_same(); break;
+    default:
+        p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
+        p.border = Border(rng() % 4);
+        p.ceil_mode = rng() % 2;
+    }
+    return p;
+}
+
 // Pixels a step of Strided takes (lib/src/sliding_u8.cpp), as its constructor counts them:
 // V values a vector, k taps.
 int strided_step(int V, int s, int cn, int k) { return std::max(1, std::min((2 * V - cn - (k - 1) * cn) / (s * cn) + 1, V / cn)); }
@@ -896,23 +914,73 @@ TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x p
     for (int k : {2, 3, 4, 5, 6})
         for (int cn : {1, 2, 3, 4, 5})
             for (int trial = 0; trial < 12; ++trial) {
-                PoolParams p;
-                p.type = trial % 2 ? PoolType::max : PoolType::min;
-                p.window = {k, k};
-                p.stride = {1, 1};
-                switch (trial % 4) {
-                case 0: break;
-                case 1: p.padding = Padding::tf_same(); break;
-                default:
-                    p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
-                    p.border = Border(rng() % 4);
-                    p.ceil_mode = rng() % 2;
-                }
+                const PoolParams p = square_max_min(rng, k, trial);
                 const int width = std::max(1, (32 * int(1 + rng() % 3) + int(rng() % 5) - 2) / cn);
                 const int height = trial < 4 ? 1 + trial : int(2 + rng() % 40);
                 const cv::Mat src = u8_image(rng, {width * cn, height}, 1).reshape(cn);
                 sliding_check_if_valid(src, p);
             }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, 3x3 max/min two rows a pass") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(57);
+    // lib/src/sliding3_u8.cpp takes the vectors of a row pair whose windows stay inside the
+    // source; the ends, the padding and a last odd row go through the band rows. Rows of 80
+    // to 700 bytes (the interior from none to several 64-byte steps of either ISA), 1 to 5
+    // channels (5: one row at a time), 1 to 9 rows and more, every padding and border, and
+    // sources and results that are regions (rows starting anywhere on the 64-byte grid).
+    for (const char* isa : {"", "avx2"}) {
+        const SlidingIsa guard(isa);
+        for (int cn : {1, 2, 3, 4, 5})
+            for (int trial = 0; trial < 24; ++trial) {
+                const PoolParams p = square_max_min(rng, 3, trial);
+                const int width = int(80 + rng() % 620) / cn, height = trial < 9 ? 1 + trial : int(10 + rng() % 40);
+                const int dx = int(rng() % 70), dy = int(rng() % 3);
+                const cv::Mat parent = image_for(rng, {width + dx + 1, height + dy + 1}, cn, p);
+                const cv::Mat src = parent(cv::Rect(dx, dy, width, height));
+                try {
+                    validate(p, src.size());
+                } catch (const imgpool::Error&) {
+                    continue;
+                }
+                INFO(sep_describe(p, src), " isa '", std::string(isa), "' at ", dx);
+                const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+                cv::Mat fresh;
+                REQUIRE(detail::pool_sliding_u8(src, p, fresh));
+                CHECK(test::same(fresh, generic));
+                // into a region of a larger matrix: the bytes around it stay as they were
+                const int ox = int(rng() % 40);
+                const cv::Mat outer = cv::Mat(generic.rows + 2, (generic.cols + ox + 1) * cn, CV_8UC1, cv::Scalar(77)).reshape(cn);
+                cv::Mat expected = outer.clone();
+                cv::Mat region = outer(cv::Rect(ox, 1, generic.cols, generic.rows));
+                REQUIRE(detail::pool_sliding_u8(src, p, region));
+                REQUIRE(region.data == outer.ptr(1) + ox * cn);  // written in place
+                CHECK(test::same(region.clone(), generic));
+                generic.copyTo(expected(cv::Rect(ox, 1, generic.cols, generic.rows)));
+                CHECK(test::same(outer, expected));
+            }
+    }
+    // Results of 4M bytes and more go out through non-temporal stores, two rows a pass when
+    // every row is on the 64-byte grid (1408 RGB and 4224 gray pixels), one at a time when
+    // not (1409); rows split between threads (1001: an odd row at a stripe's end).
+    for (const char* isa : {"", "avx2"})
+        for (auto [cols, cn] : {std::pair{1408, 3}, {1409, 3}, {4224, 1}}) {
+            const SlidingIsa guard(isa);
+            for (PoolType t : {PoolType::max, PoolType::min}) {
+                PoolParams p;
+                p.type = t;
+                p.window = {3, 3};
+                p.stride = {1, 1};
+                p.padding = Padding::tf_same();
+                const cv::Mat src = image_for(rng, {cols, 4224 * 1001 / cols}, cn, p);
+                INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
+                cv::Mat whole;
+                REQUIRE(detail::pool_sliding_u8(src, p, whole));
+                CHECK(test::same(whole, detail::pool_generic(detail::make_plan(src, p), p)));
+                check_one_thread(src, p, whole);
+            }
+        }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {

@@ -38,6 +38,7 @@
 
 #include "engines.hpp"
 #include "imgpool/pool.hpp"
+#include "sliding3_u8.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -1472,11 +1473,17 @@ public:
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
         vbmi_ = x.k > kDirectMax && use_vbmi();
+        // 3x3: two result rows a pass (sliding3_u8.hpp); streamed, only when every result
+        // row starts on the 64-byte grid, else one row at a time (run_fused).
+        const bool grid = jb.dst->step[0] % 64 == 0 && to_grid(jb.dst->data) == 0;
+        if (x.k == 3 && y.k == 3 && x.s == 1 && y.s == 1 && (grid || !jb.stream))
+            rows3_ = rows3_kernel(Max, int(cn_), jb.stream, use_avx512());
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
+        if (rows3_) return run_rows3(oy0, oy1);
         if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && y.k >= 2 && y.k <= kDirectMax) switch (y.k) {
             case 2: return run_fused<2>(oy0, oy1);
             case 3: return run_fused<3>(oy0, oy1);
@@ -1551,6 +1558,54 @@ public:
         return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
+    // 3x3 windows: each pair of result rows by rows3_ over the bytes whose windows and
+    // vectors stay within the source rows, the ends (and the padding) through the band rows
+    // as one row at a time does; a last odd row that way whole.
+    IMGPOOL_SL_AVX2 void run_rows3(int oy0, int oy1) {
+        const Axis& y = jb_.y;
+        const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_;
+        // Output byte o's windows are centred on source byte o + shift of rows_().
+        const std::ptrdiff_t shift = std::ptrdiff_t(cn_) - std::ptrdiff_t(lo);
+        const std::ptrdiff_t first = std::max<std::ptrdiff_t>(64 - shift, 0);
+        const std::ptrdiff_t begin = first + std::ptrdiff_t(to_grid(jb_.dst->ptr<u8>(oy0) + first));
+        const std::ptrdiff_t limit = std::min(std::ptrdiff_t(nx), std::ptrdiff_t(real_) - 64 - shift);
+        if (limit - begin < 64) return run_fused<3>(oy0, oy1);
+        const size_t b = size_t(begin), e = size_t(begin + (limit - begin) / 64 * 64);
+        if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
+        int oy = oy0;
+        for (; oy + 1 < oy1; oy += 2) {
+            const i64 w = y.v0 + oy;  // the first row of row oy's windows
+            const u8* r[4] = {rows_(w), rows_(w + 1), rows_(w + 2), rows_(w + 3)};
+            const u8* ahead[2] = {rows_(w + 4), rows_(w + 5)};
+            u8* d0 = jb_.dst->ptr<u8>(oy);
+            u8* d1 = jb_.dst->ptr<u8>(oy + 1);
+            rows3_(r, ahead, d0, d1, b, e, shift);
+            row_ends3(r, band_.data(), d0, b, e);
+            row_ends3(r + 1, band2_.data(), d1, b, e);
+        }
+        if (oy < oy1) {
+            ymeth_.row(y.v0 + oy, band_.data() + lo, true);
+            fill_margins(band_.data(), margins_, cn_);
+            x_row(band_.data(), jb_.dst->ptr<u8>(oy), nx, jb_.stream);
+        }
+        _mm_sfence();
+    }
+
+    // The results of one row outside [b, e): the y results of the source rows r[0..2] that
+    // their windows read into band row `band`, its padding, then the x pass. The padding
+    // copies cells within 2 of the source's ends (no window lies wholly in the padding),
+    // inside those ranges: the interior leaves at least 64 bytes at either end.
+    IMGPOOL_SL_AVX2 void row_ends3(const u8* const* r, u8* band, u8* out, size_t b, size_t e) {
+        const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_;
+        const size_t left = std::min(real_, b + 2 * cn_ - std::min(lo, b + 2 * cn_)), right = e - std::min(lo, e);
+        const u8* rr[3] = {r[0] + right, r[1] + right, r[2] + right};
+        op_rows_c<Max, 3>(band + lo, r, left, nullptr, 0);
+        op_rows_c<Max, 3>(band + lo + right, rr, real_ - right, nullptr, 0);
+        fill_margins(band, margins_, cn_);
+        x_row(band, out, b, false);
+        x_row(band + e, out + e, nx - e, false);
+    }
+
     // Square windows of 2 to kDirectMax (stride 1): the y pass of row oy+1 in the same loop
     // as the x pass of row oy, so that the source's loads and the result's stores overlap
     // (13% fewer cycles for 3x3 than one pass after the other; 5x5, whose y pass was van
@@ -1613,6 +1668,7 @@ private:
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
     Levels levels_{size_t(jb_.x.k), cn_};
+    Rows3Fn rows3_ = nullptr;
 
     // The x pass of the y results `v` (virtual cells from the first output's) into n bytes.
     IMGPOOL_SL_AVX2 void x_row(const u8* v, u8* out, size_t n, bool stream) {

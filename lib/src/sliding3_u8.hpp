@@ -1,0 +1,25 @@
+#pragma once
+// Max and min over 3x3 windows, stride 1, of 8-bit pixels: two result rows per pass over
+// their four source rows, with nothing stored between the passes along y and x. The
+// stride-1 engine's path for its most common window: sliding_u8.cpp calls it for the
+// rows' interior and does their ends and the padding itself.
+#include <cstddef>
+#include <cstdint>
+
+namespace imgpool::detail {
+
+// Results [begin, end) (bytes) of two rows d0 and d1 from source rows r[0..3]:
+//   d0[o] = op of r[t][o + shift + e * cn] for t = 0, 1, 2 and e = -1, 0, 1;
+//   d1[o] the same over r[1..3].
+// end - begin is a multiple of 64, and the bytes read, [begin + shift - 64, end + shift + 64)
+// of each row, are the caller's. With `nt` the stores bypass the caches: d0 + begin and
+// d1 + begin are then on the 64-byte grid, and the caller ends with _mm_sfence().
+// `ahead` (two rows) is prefetched over the same bytes: the source rows of the next pass.
+using Rows3Fn = void (*)(const std::uint8_t* const* r, const std::uint8_t* const* ahead, std::uint8_t* d0,
+                         std::uint8_t* d1, std::size_t begin, std::size_t end, std::ptrdiff_t shift);
+
+// The kernel for max or min of cn-channel pixels, AVX-512 (F, BW) or AVX2; nullptr where
+// there is none (cn beyond 4).
+Rows3Fn rows3_kernel(bool max, int cn, bool nt, bool avx512);
+
+}  // namespace imgpool::detail
