@@ -924,26 +924,32 @@ TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x p
 
 TEST_CASE("engines: stride-1 8-bit engine, 3x3 max/min two rows a pass") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    if (!cv::checkHardwareSupport(CV_CPU_AVX_512BW)) MESSAGE("no AVX-512 on this CPU: only the AVX2 kernel is tested");
     std::mt19937 rng(57);
     // lib/src/sliding3_u8.cpp takes the vectors of a row pair whose windows stay inside the
     // source; the ends, the padding and a last odd row go through the band rows. Rows of 80
     // to 700 bytes (the interior from none to several 64-byte steps of either ISA), 1 to 5
-    // channels (5: one row at a time), 1 to 9 rows and more, every padding and border, and
-    // sources and results that are regions (rows starting anywhere on the 64-byte grid).
+    // channels (5: one row at a time), 1 to 9 rows and more, every padding and border for
+    // max and min, and sources and results that are regions (rows starting anywhere on the
+    // 64-byte grid) or whole matrices (a read past a row's end is then outside the buffer).
+    int checked = 0;
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
         for (int cn : {1, 2, 3, 4, 5})
             for (int trial = 0; trial < 24; ++trial) {
-                const PoolParams p = square_max_min(rng, 3, trial);
-                const int width = int(80 + rng() % 620) / cn, height = trial < 9 ? 1 + trial : int(10 + rng() % 40);
-                const int dx = int(rng() % 70), dy = int(rng() % 3);
-                const cv::Mat parent = image_for(rng, {width + dx + 1, height + dy + 1}, cn, p);
-                const cv::Mat src = parent(cv::Rect(dx, dy, width, height));
+                PoolParams p = square_max_min(rng, 3, trial);
+                p.type = trial / 4 % 2 ? PoolType::max : PoolType::min;  // both with each padding
+                const int width = int(80 + rng() % 620) / cn;
+                const int height = trial % 3 == 0 ? 1 + int(rng() % 9) : 10 + int(rng() % 40);
+                const int dx = rng() % 3 ? int(rng() % 70) : 0, dy = int(rng() % 3);
+                const cv::Size whole(width + dx + int(rng() % 2), height + dy + int(rng() % 2));
+                const cv::Mat src = image_for(rng, whole, cn, p)(cv::Rect(dx, dy, width, height));
                 try {
                     validate(p, src.size());
                 } catch (const imgpool::Error&) {
                     continue;
                 }
+                ++checked;
                 INFO(sep_describe(p, src), " isa '", std::string(isa), "' at ", dx);
                 const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
                 cv::Mat fresh;
@@ -961,19 +967,27 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 max/min two rows a pass") {
                 CHECK(test::same(outer, expected));
             }
     }
+    CHECK(checked > 200);
     // Results of 4M bytes and more go out through non-temporal stores, two rows a pass when
-    // every row is on the 64-byte grid (1408 RGB and 4224 gray pixels), one at a time when
-    // not (1409); rows split between threads (1001: an odd row at a stripe's end).
+    // every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result), one at a
+    // time when not (1409); windows centred 0, 1 or 2 pixels into the source (SAME, none,
+    // 2 before); rows split between threads (1001 and 3003 rows: an odd row at a stripe's end).
+    struct Big {
+        int cols, cn;
+        Padding pad;
+    };
     for (const char* isa : {"", "avx2"})
-        for (auto [cols, cn] : {std::pair{1408, 3}, {1409, 3}, {4224, 1}}) {
+        for (const Big& b : {Big{1408, 3, Padding::tf_same()}, Big{1409, 3, Padding::tf_same()},
+                             Big{4224, 1, Padding::tf_same()}, Big{1410, 3, Padding::valid()},
+                             Big{1408, 3, Padding::explicit_(2, 1, 0, 1)}}) {
             const SlidingIsa guard(isa);
             for (PoolType t : {PoolType::max, PoolType::min}) {
                 PoolParams p;
                 p.type = t;
                 p.window = {3, 3};
                 p.stride = {1, 1};
-                p.padding = Padding::tf_same();
-                const cv::Mat src = image_for(rng, {cols, 4224 * 1001 / cols}, cn, p);
+                p.padding = b.pad;
+                const cv::Mat src = image_for(rng, {b.cols, 4224 * 1001 / b.cols}, b.cn, p);
                 INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
                 cv::Mat whole;
                 REQUIRE(detail::pool_sliding_u8(src, p, whole));

@@ -1,11 +1,12 @@
 // See sliding3_u8.hpp. Each step loads one vector of each of the four source rows, takes the
 // two rows' y results from them (the middle rows' op shared: 4 loads and 3 ops for two
 // results), and the x pass from three steps' y results held in registers (two lane shifts),
-// so no row of y results is stored and read back. On 4K RGB, one thread, the engine's former
-// loop (one result row at a time, its y pass stored into a row that the x pass read back with
-// three loads per vector) took about 1.3x as long as this without prefetching, and 1.6x
-// with it: asking for the next pass's two new rows over the same bytes as this pass's (into
-// L2 only, or 1 KiB further on: no better). The 64-byte loop took 0.85-0.97x the 32-byte one's.
+// so no row of y results is stored and read back. Measured on 4K RGB, one thread: the
+// engine's former 3x3 loop (one result row at a time, its y pass stored into a row that the
+// x pass read back with three loads per vector) took 1.6x this one's time. Without the
+// prefetch of the next pass's two new rows (over the same bytes as this pass's; into L2
+// only, or 1 KiB further on: no better) this one took 1.05-1.26x as long, and the AVX2 loop
+// 1.03-1.18x the AVX-512 one's.
 #include "sliding3_u8.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

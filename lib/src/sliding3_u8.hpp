@@ -12,7 +12,7 @@ namespace imgpool::detail {
 //   d0[o] = op of r[t][o + shift + e * cn] for t = 0, 1, 2 and e = -1, 0, 1;
 //   d1[o] the same over r[1..3].
 // end - begin is a multiple of 64, and the bytes read, [begin + shift - 64, end + shift + 64)
-// of each row, are the caller's. With `nt` the stores bypass the caches: d0 + begin and
+// of each row at most (the AVX2 loop reads 32 bytes less at either end), are the caller's. With `nt` the stores bypass the caches: d0 + begin and
 // d1 + begin are then on the 64-byte grid, and the caller ends with _mm_sfence().
 // `ahead` (two rows) is prefetched over the same bytes: the source rows of the next pass.
 using Rows3Fn = void (*)(const std::uint8_t* const* r, const std::uint8_t* const* ahead, std::uint8_t* d0,
