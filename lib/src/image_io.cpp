@@ -488,9 +488,9 @@ std::optional<std::string> cannot_hold(Format format, const cv::Mat& m) {
 std::optional<std::string> cannot_hold(Format format, int depth, int channels) {
     switch (format) {
         case Format::npy: return std::nullopt;  // npy holds everything
-        case Format::other:  // JPEG 2000, HDR, EXR, Sun raster...: each loses some depths, unchecked
+        case Format::other:  // JPEG 2000, HDR, EXR, Sun raster, PBM...: each loses some depths, unchecked
             return "imgpool writes results only where they are known to stay exact (PNG, JPEG, TIFF, WebP, "
-                   "BMP, PNM, .csv): write .npy, which holds everything"s;
+                   "BMP, PGM, PPM, .csv): write " + alternatives(format, depth, channels);
         case Format::unknown: return "unknown file format: use an extension such as .npy, .png or .tif"s;
         case Format::gif: return "OpenCV 4.6 cannot write GIF: write " + alternatives(format, depth, channels);
         default: break;
