@@ -140,8 +140,9 @@ void or_rows(const unsigned char* a, const unsigned char* b, unsigned char* d, s
 // What any stride-1 pool must at least do: read the image and write a fresh output of the
 // same size (a copy, rows split over the threads), two ways: memcpy's plain stores (which
 // first read each line of the output), and stores that bypass the caches, as the stride-1
-// engine's do for large results. The faster of the two is the floor (bench/ratios.py): it
-// depends on the machine's state (here nontemporal took 0.7x as long one day).
+// engine's do for large results. The faster of the two is the floor (bench/ratios.py), and
+// which one that is depends on the run: in one, non-temporal took 0.93x memcpy's time on one
+// thread and 1.5x on two (memcpy's output still in L3 from the pass before).
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx2"))) void copy_row_avx2(const unsigned char* s, unsigned char* d, std::size_t n) {
     std::size_t i = 0;

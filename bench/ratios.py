@@ -101,13 +101,13 @@ def tables(t):
                 continue
             cv = t.get((BASELINE.get(c, c), "opencv", n))
             read = t.get((ceiling("read", c), "read", n))
-            quarter = floor_time(t, c, n)
+            floor = floor_time(t, c, n)
             one = t.get((c, "imgpool", 1))
             rows.append({
                 "case": c, "threads": n, "ms": mine * 1e3, "cv_ms": cv * 1e3 if cv else None,
                 "speedup": cv / mine if cv else None,
                 "of_read": read / mine if read else None,
-                "of_quarter": quarter / mine if quarter else None,
+                "of_floor": floor / mine if floor else None,
                 "scaling": one / mine if (one and n != 1) else None,
             })
     return rows
@@ -136,7 +136,7 @@ def print_table(rows):
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['case']} | {r['threads']} | {fmt(r['ms'])} | {fmt(r['cv_ms'])} | {fmt(r['speedup'])}x | "
-              f"{fmt(r['of_read'])} | {fmt(r['of_quarter'])} | {fmt(r['scaling']) + 'x' if r['scaling'] else ''} |")
+              f"{fmt(r['of_read'])} | {fmt(r['of_floor'])} | {fmt(r['scaling']) + 'x' if r['scaling'] else ''} |")
 
 
 def print_targets(t):
