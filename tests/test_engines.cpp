@@ -968,17 +968,20 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 max/min two rows a pass") {
             }
     }
     CHECK(checked > 200);
-    // Results of 4M bytes and more go out through non-temporal stores, two rows a pass when
-    // every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result), one at a
-    // time when not (1409); windows centred 0, 1 or 2 pixels into the source (SAME, none,
-    // 2 before); rows split between threads (1001 and 3003 rows: an odd row at a stripe's end).
+    // Results of 4M bytes and more go out through non-temporal stores: straight from the
+    // pass when every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result),
+    // each pair's second row through a staging row when not (1409 RGB, 4225 gray, 1057 RGBA:
+    // rows starting all over the grid, 2 to 3 chunks of the staging row each); windows
+    // centred 0, 1 or 2 pixels into the source (SAME, none, 2 before); rows split between
+    // threads (1001 and 3003 rows: an odd row at a stripe's end).
     struct Big {
         int cols, cn;
         Padding pad;
     };
     for (const char* isa : {"", "avx2"})
         for (const Big& b : {Big{1408, 3, Padding::tf_same()}, Big{1409, 3, Padding::tf_same()},
-                             Big{4224, 1, Padding::tf_same()}, Big{1410, 3, Padding::valid()},
+                             Big{4224, 1, Padding::tf_same()}, Big{4225, 1, Padding::tf_same()},
+                             Big{1057, 4, Padding::tf_same()}, Big{1410, 3, Padding::valid()},
                              Big{1408, 3, Padding::explicit_(2, 1, 0, 1)}}) {
             const SlidingIsa guard(isa);
             for (PoolType t : {PoolType::max, PoolType::min}) {

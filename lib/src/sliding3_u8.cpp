@@ -86,7 +86,7 @@ struct Pass {
     }
 };
 
-template <bool Max, int CN, bool NT>
+template <bool Max, int CN, bool NT0, bool NT1>
 IMGPOOL_R3_AVX2 void rows3_avx2(const u8* const* rows, const u8* const* next, u8* a, u8* b, std::size_t begin,
                                 std::size_t end, std::ptrdiff_t shift) {
     const Pass s(rows, next, a, b, begin, end, shift);
@@ -100,13 +100,13 @@ IMGPOOL_R3_AVX2 void rows3_avx2(const u8* const* rows, const u8* const* next, u8
     for (std::ptrdiff_t i = 0; i < s.n; i += 32) {
         if (i % 64 == 0) prefetch(s.ahead[0] + i), prefetch(s.ahead[1] + i);
         col(i + 32, n0, n1);
-        put<NT>(s.d0 + i, x3<Max, CN>(p0, c0, n0));
-        put<NT>(s.d1 + i, x3<Max, CN>(p1, c1, n1));
+        put<NT0>(s.d0 + i, x3<Max, CN>(p0, c0, n0));
+        put<NT1>(s.d1 + i, x3<Max, CN>(p1, c1, n1));
         p0 = c0, p1 = c1, c0 = n0, c1 = n1;
     }
 }
 
-template <bool Max, int CN, bool NT>
+template <bool Max, int CN, bool NT0, bool NT1>
 IMGPOOL_R3_512 void rows3_avx512(const u8* const* rows, const u8* const* next, u8* a, u8* b, std::size_t begin,
                                  std::size_t end, std::ptrdiff_t shift) {
     const Pass s(rows, next, a, b, begin, end, shift);
@@ -119,20 +119,23 @@ IMGPOOL_R3_512 void rows3_avx512(const u8* const* rows, const u8* const* next, u
     for (std::ptrdiff_t i = 0; i < s.n; i += 64) {
         prefetch(s.ahead[0] + i), prefetch(s.ahead[1] + i);
         col(i + 64, n0, n1);
-        put<NT>(s.d0 + i, x3<Max, CN>(p0, c0, n0));
-        put<NT>(s.d1 + i, x3<Max, CN>(p1, c1, n1));
+        put<NT0>(s.d0 + i, x3<Max, CN>(p0, c0, n0));
+        put<NT1>(s.d1 + i, x3<Max, CN>(p1, c1, n1));
         p0 = c0, p1 = c1, c0 = n0, c1 = n1;
     }
 }
 
 template <bool Max, int CN>
-Rows3Fn pick(bool nt, bool avx512) {
-    if (avx512) return nt ? rows3_avx512<Max, CN, true> : rows3_avx512<Max, CN, false>;
-    return nt ? rows3_avx2<Max, CN, true> : rows3_avx2<Max, CN, false>;
+Rows3Fn pick(Rows3Stores nt, bool avx512) {
+    switch (nt) {
+    case Rows3Stores::plain: return avx512 ? rows3_avx512<Max, CN, false, false> : rows3_avx2<Max, CN, false, false>;
+    case Rows3Stores::first: return avx512 ? rows3_avx512<Max, CN, true, false> : rows3_avx2<Max, CN, true, false>;
+    default: return avx512 ? rows3_avx512<Max, CN, true, true> : rows3_avx2<Max, CN, true, true>;
+    }
 }
 
 template <bool Max>
-Rows3Fn pick(int cn, bool nt, bool avx512) {
+Rows3Fn pick(int cn, Rows3Stores nt, bool avx512) {
     switch (cn) {
     case 1: return pick<Max, 1>(nt, avx512);
     case 2: return pick<Max, 2>(nt, avx512);
@@ -144,14 +147,14 @@ Rows3Fn pick(int cn, bool nt, bool avx512) {
 
 }  // namespace
 
-Rows3Fn rows3_kernel(bool max, int cn, bool nt, bool avx512) {
+Rows3Fn rows3_kernel(bool max, int cn, Rows3Stores nt, bool avx512) {
     return max ? pick<true>(cn, nt, avx512) : pick<false>(cn, nt, avx512);
 }
 #pragma GCC diagnostic pop
 
 #else
 
-Rows3Fn rows3_kernel(bool, int, bool, bool) { return nullptr; }
+Rows3Fn rows3_kernel(bool, int, Rows3Stores, bool) { return nullptr; }
 
 #endif
 

@@ -12,14 +12,19 @@ namespace imgpool::detail {
 //   d0[o] = op of r[t][o + shift + e * cn] for t = 0, 1, 2 and e = -1, 0, 1;
 //   d1[o] the same over r[1..3].
 // end - begin is a multiple of 64, and the bytes read, [begin + shift - 64, end + shift + 64)
-// of each row at most (the AVX2 loop reads 32 bytes less at either end), are the caller's. With `nt` the stores bypass the caches: d0 + begin and
-// d1 + begin are then on the 64-byte grid, and the caller ends with _mm_sfence().
-// `ahead` (two rows) is prefetched over the same bytes: the source rows of the next pass.
+// of each row at most (the AVX2 loop reads 32 bytes less at either end), are the caller's.
+// Rows whose stores bypass the caches (Rows3Stores) start on the 64-byte grid at begin, and
+// the caller ends with _mm_sfence(). `ahead` (two rows) is prefetched over the same bytes:
+// the source rows of the next pass.
 using Rows3Fn = void (*)(const std::uint8_t* const* r, const std::uint8_t* const* ahead, std::uint8_t* d0,
                          std::uint8_t* d1, std::size_t begin, std::size_t end, std::ptrdiff_t shift);
 
+// Which rows' stores are non-temporal: none, d0's alone (d1 a staging row the caller
+// streams to a row off d0's grid), or both.
+enum class Rows3Stores { plain, first, both };
+
 // The kernel for max or min of cn-channel pixels, AVX-512 (F, BW) or AVX2; nullptr where
 // there is none (cn beyond 4).
-Rows3Fn rows3_kernel(bool max, int cn, bool nt, bool avx512);
+Rows3Fn rows3_kernel(bool max, int cn, Rows3Stores nt, bool avx512);
 
 }  // namespace imgpool::detail
