@@ -721,8 +721,8 @@ TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders")
     CHECK(checked > 200);
 }
 
-// Max (odd trials) or min over k x k, stride 1: unpadded, SAME, or up to 2 cells a side with
-// any border and ceil mode or not, by trial % 4.
+// Max (odd trials) or min over k x k, stride 1: unpadded, SAME, or up to max(k - 1, 2) cells
+// a side with any border and ceil mode or not, by trial % 4.
 PoolParams square_max_min(std::mt19937& rng, int k, int trial) {
     PoolParams p;
     p.type = trial % 2 ? PoolType::max : PoolType::min;
@@ -732,7 +732,8 @@ PoolParams square_max_min(std::mt19937& rng, int k, int trial) {
     case 0: break;
     case 1: p.padding = Padding::tf_same(); break;
     default:
-        p.padding = Padding::explicit_(int(rng() % 3), int(rng() % 3), int(rng() % 3), int(rng() % 3));
+        const unsigned most = unsigned(std::max(k, 3));
+        p.padding = Padding::explicit_(int(rng() % most), int(rng() % most), int(rng() % most), int(rng() % most));
         p.border = Border(rng() % 4);
         p.ceil_mode = rng() % 2;
     }
@@ -910,7 +911,8 @@ TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x p
     std::mt19937 rng(48);
     // Rows on both sides of 32-byte multiples (the loop's vectors, then each pass's tail),
     // 1 to 5 channels, 1 to 4 rows and more (the last row has no next row to overlap),
-    // every padding and border.
+    // every padding and border. (3x3 and 5x5 take this loop only on rows this narrow, or
+    // of 5 channels: two rows a pass otherwise.)
     for (int k : {2, 3, 4, 5, 6})
         for (int cn : {1, 2, 3, 4, 5})
             for (int trial = 0; trial < 12; ++trial) {
@@ -922,82 +924,86 @@ TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x p
             }
 }
 
-TEST_CASE("engines: stride-1 8-bit engine, 3x3 max/min two rows a pass") {
+TEST_CASE("engines: stride-1 8-bit engine, 3x3 and 5x5 max/min two rows a pass") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     if (!cv::checkHardwareSupport(CV_CPU_AVX_512BW)) MESSAGE("no AVX-512 on this CPU: only the AVX2 kernel is tested");
     std::mt19937 rng(57);
-    // lib/src/sliding3_u8.cpp takes the vectors of a row pair whose windows stay inside the
-    // source; the ends, the padding and a last odd row go through the band rows. Rows of 80
-    // to 700 bytes (the interior from none to several 64-byte steps of either ISA), 1 to 5
+    // lib/src/sliding_pairs_u8.cpp takes the vectors of a row pair whose windows stay inside
+    // the source; the ends, the padding and a last odd row go through the band rows. Rows of
+    // 80 to 700 bytes (the interior from none to several 64-byte steps of either ISA), 1 to 5
     // channels (5: one row at a time), 1 to 9 rows and more, every padding and border for
     // max and min, and sources and results that are regions (rows starting anywhere on the
     // 64-byte grid) or whole matrices (a read past a row's end is then outside the buffer).
     int checked = 0;
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
-        for (int cn : {1, 2, 3, 4, 5})
-            for (int trial = 0; trial < 24; ++trial) {
-                PoolParams p = square_max_min(rng, 3, trial);
-                p.type = trial / 4 % 2 ? PoolType::max : PoolType::min;  // both with each padding
-                const int width = int(80 + rng() % 620) / cn;
-                const int height = trial % 3 == 0 ? 1 + int(rng() % 9) : 10 + int(rng() % 40);
-                const int dx = rng() % 3 ? int(rng() % 70) : 0, dy = int(rng() % 3);
-                const cv::Size whole(width + dx + int(rng() % 2), height + dy + int(rng() % 2));
-                const cv::Mat src = image_for(rng, whole, cn, p)(cv::Rect(dx, dy, width, height));
-                try {
-                    validate(p, src.size());
-                } catch (const imgpool::Error&) {
-                    continue;
+        for (int k : {3, 5})
+            for (int cn : {1, 2, 3, 4, 5})
+                for (int trial = 0; trial < 24; ++trial) {
+                    PoolParams p = square_max_min(rng, k, trial);
+                    p.type = trial / 4 % 2 ? PoolType::max : PoolType::min;  // both with each padding
+                    const int width = int(80 + rng() % 620) / cn;
+                    const int height = trial % 3 == 0 ? 1 + int(rng() % 9) : 10 + int(rng() % 40);
+                    const int dx = rng() % 3 ? int(rng() % 70) : 0, dy = int(rng() % 3);
+                    const cv::Size whole(width + dx + int(rng() % 2), height + dy + int(rng() % 2));
+                    const cv::Mat src = image_for(rng, whole, cn, p)(cv::Rect(dx, dy, width, height));
+                    try {
+                        validate(p, src.size());
+                    } catch (const imgpool::Error&) {
+                        continue;
+                    }
+                    ++checked;
+                    INFO(sep_describe(p, src), " isa '", std::string(isa), "' at ", dx);
+                    const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
+                    cv::Mat fresh;
+                    REQUIRE(detail::pool_sliding_u8(src, p, fresh));
+                    CHECK(test::same(fresh, generic));
+                    // into a region of a larger matrix: the bytes around it stay as they were
+                    const int ox = int(rng() % 40);
+                    const cv::Mat outer = cv::Mat(generic.rows + 2, (generic.cols + ox + 1) * cn, CV_8UC1, cv::Scalar(77)).reshape(cn);
+                    cv::Mat expected = outer.clone();
+                    cv::Mat region = outer(cv::Rect(ox, 1, generic.cols, generic.rows));
+                    REQUIRE(detail::pool_sliding_u8(src, p, region));
+                    REQUIRE(region.data == outer.ptr(1) + ox * cn);  // written in place
+                    CHECK(test::same(region.clone(), generic));
+                    generic.copyTo(expected(cv::Rect(ox, 1, generic.cols, generic.rows)));
+                    CHECK(test::same(outer, expected));
                 }
-                ++checked;
-                INFO(sep_describe(p, src), " isa '", std::string(isa), "' at ", dx);
-                const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
-                cv::Mat fresh;
-                REQUIRE(detail::pool_sliding_u8(src, p, fresh));
-                CHECK(test::same(fresh, generic));
-                // into a region of a larger matrix: the bytes around it stay as they were
-                const int ox = int(rng() % 40);
-                const cv::Mat outer = cv::Mat(generic.rows + 2, (generic.cols + ox + 1) * cn, CV_8UC1, cv::Scalar(77)).reshape(cn);
-                cv::Mat expected = outer.clone();
-                cv::Mat region = outer(cv::Rect(ox, 1, generic.cols, generic.rows));
-                REQUIRE(detail::pool_sliding_u8(src, p, region));
-                REQUIRE(region.data == outer.ptr(1) + ox * cn);  // written in place
-                CHECK(test::same(region.clone(), generic));
-                generic.copyTo(expected(cv::Rect(ox, 1, generic.cols, generic.rows)));
-                CHECK(test::same(outer, expected));
-            }
     }
-    CHECK(checked > 200);
+    CHECK(checked > 400);
     // Results of 4M bytes and more go out through non-temporal stores: straight from the
     // pass when every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result),
     // each pair's second row through a staging row when not (1409 RGB, 4225 gray, 1057 RGBA:
     // rows starting all over the grid, 2 to 3 chunks of the staging row each); windows
-    // centred 0, 1 or 2 pixels into the source (SAME, none, 2 before); rows split between
-    // threads (1001 and 3003 rows: an odd row at a stripe's end).
+    // centred 0 to 4 pixels into the source (SAME, none, explicit padding); rows split
+    // between threads (1001 and 3003 rows: an odd row at a stripe's end). Max with one ISA,
+    // min with the other.
     struct Big {
-        int cols, cn;
+        int k, cols, cn;
         Padding pad;
     };
-    for (const char* isa : {"", "avx2"})
-        for (const Big& b : {Big{1408, 3, Padding::tf_same()}, Big{1409, 3, Padding::tf_same()},
-                             Big{4224, 1, Padding::tf_same()}, Big{4225, 1, Padding::tf_same()},
-                             Big{1057, 4, Padding::tf_same()}, Big{1410, 3, Padding::valid()},
-                             Big{1408, 3, Padding::explicit_(2, 1, 0, 1)}}) {
-            const SlidingIsa guard(isa);
-            for (PoolType t : {PoolType::max, PoolType::min}) {
-                PoolParams p;
-                p.type = t;
-                p.window = {3, 3};
-                p.stride = {1, 1};
-                p.padding = b.pad;
-                const cv::Mat src = image_for(rng, {b.cols, 4224 * 1001 / b.cols}, b.cn, p);
-                INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
-                cv::Mat whole;
-                REQUIRE(detail::pool_sliding_u8(src, p, whole));
-                CHECK(test::same(whole, detail::pool_generic(detail::make_plan(src, p), p)));
-                check_one_thread(src, p, whole);
-            }
+    const Big bigs[] = {{3, 1408, 3, Padding::tf_same()},  {3, 1409, 3, Padding::tf_same()},
+                        {3, 4224, 1, Padding::tf_same()},  {3, 4225, 1, Padding::tf_same()},
+                        {3, 1057, 4, Padding::tf_same()},  {3, 1410, 3, Padding::valid()},
+                        {3, 1408, 3, Padding::explicit_(2, 1, 0, 1)}, {5, 1408, 3, Padding::tf_same()},
+                        {5, 1409, 3, Padding::tf_same()},  {5, 4225, 1, Padding::explicit_(4, 3, 0, 2)},
+                        {5, 1057, 4, Padding::valid()}};
+    for (int i = 0; i < 2; ++i) {
+        const SlidingIsa guard(i ? "avx2" : "");
+        for (const Big& b : bigs) {
+            PoolParams p;
+            p.type = (&b - bigs + i) % 2 ? PoolType::max : PoolType::min;
+            p.window = {b.k, b.k};
+            p.stride = {1, 1};
+            p.padding = b.pad;
+            const cv::Mat src = image_for(rng, {b.cols, 4224 * 1001 / b.cols}, b.cn, p);
+            INFO(sep_describe(p, src), " isa '", std::string(i ? "avx2" : ""), "'");
+            cv::Mat whole;
+            REQUIRE(detail::pool_sliding_u8(src, p, whole));
+            CHECK(test::same(whole, detail::pool_generic(detail::make_plan(src, p), p)));
+            check_one_thread(src, p, whole);
         }
+    }
 }
 
 TEST_CASE("engines: stride-1 8-bit engine, exact rounding for every divisor class") {

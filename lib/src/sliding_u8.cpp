@@ -38,7 +38,7 @@
 
 #include "engines.hpp"
 #include "imgpool/pool.hpp"
-#include "sliding3_u8.hpp"
+#include "sliding_pairs_u8.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -1480,20 +1480,20 @@ public:
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
         vbmi_ = x.k > kDirectMax && use_vbmi();
-        // 3x3: two result rows a pass (sliding3_u8.hpp). Streamed, each pair's second row
-        // through a staging row unless every result row starts on the 64-byte grid.
+        // 3x3 and 5x5: two result rows a pass (sliding_pairs_u8.hpp). Streamed, each pair's
+        // second row through a staging row unless every result row starts on the 64-byte grid.
         const bool grid = jb.dst->step[0] % 64 == 0 && to_grid(jb.dst->data) == 0;
         staged_ = jb.stream && !grid;
-        if (x.k == 3 && y.k == 3 && x.s == 1 && y.s == 1) {
-            const Rows3Stores nt = !jb.stream ? Rows3Stores::plain : staged_ ? Rows3Stores::first : Rows3Stores::both;
-            rows3_ = rows3_kernel(Max, int(cn_), nt, use_avx512());
+        if (x.k == y.k && x.s == 1 && y.s == 1) {
+            const PairStores nt = !jb.stream ? PairStores::plain : staged_ ? PairStores::first : PairStores::both;
+            pairs_ = pairs_kernel(Max, x.k, int(cn_), nt, use_avx512());
         }
     }
 
     // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
-        if (rows3_) return run_rows3(oy0, oy1);
+        if (pairs_) return jb_.x.k == 3 ? run_pairs<3>(oy0, oy1) : run_pairs<5>(oy0, oy1);
         if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && y.k >= 2 && y.k <= kDirectMax) switch (y.k) {
             case 2: return run_fused<2>(oy0, oy1);
             case 3: return run_fused<3>(oy0, oy1);
@@ -1568,35 +1568,37 @@ public:
         return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
-    // 3x3 windows: each pair of result rows by rows3_ over the bytes whose windows and
+    // K x K windows (3, 5): each pair of result rows by pairs_ over the bytes whose windows and
     // vectors stay within the source rows, the ends (and the padding) through the band rows
     // as one row at a time does; a last odd row that way whole.
-    IMGPOOL_SL_AVX2 void run_rows3(int oy0, int oy1) {
+    template <int K>
+    IMGPOOL_SL_AVX2 void run_pairs(int oy0, int oy1) {
         const Axis& y = jb_.y;
         const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_;
         // Output byte o's windows are centred on source byte o + shift of rows_().
-        const std::ptrdiff_t shift = std::ptrdiff_t(cn_) - std::ptrdiff_t(lo);
+        const std::ptrdiff_t shift = std::ptrdiff_t(K / 2 * cn_) - std::ptrdiff_t(lo);
         const std::ptrdiff_t first = std::max<std::ptrdiff_t>(64 - shift, 0);
         // The pass begins on the grid of the pair's first row: the same for every pair
         // unless staged_ (rows off the grid), the latest it can then be for the check.
         auto begin_at = [&](int oy) { return first + std::ptrdiff_t(to_grid(jb_.dst->ptr<u8>(oy) + first)); };
         const std::ptrdiff_t limit = std::min(std::ptrdiff_t(nx), std::ptrdiff_t(real_) - 64 - shift);
-        if (limit - (staged_ ? first + 63 : begin_at(oy0)) < 64) return run_fused<3>(oy0, oy1);
+        if (limit - (staged_ ? first + 63 : begin_at(oy0)) < 64) return run_fused<K>(oy0, oy1);
         if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
         if (staged_ && stage_.empty()) stage_.assign(stride_ + 64, 0);
         int oy = oy0;
         for (; oy + 1 < oy1; oy += 2) {
             const i64 w = y.v0 + oy;  // the first row of row oy's windows
-            const u8* r[4] = {rows_(w), rows_(w + 1), rows_(w + 2), rows_(w + 3)};
-            const u8* ahead[2] = {rows_(w + 4), rows_(w + 5)};
+            const u8* r[K + 1];
+            for (int t = 0; t <= K; ++t) r[t] = rows_(w + t);
+            const u8* ahead[2] = {rows_(w + K + 1), rows_(w + K + 2)};
             u8* d0 = jb_.dst->ptr<u8>(oy);
             u8* d1 = jb_.dst->ptr<u8>(oy + 1);
             const std::ptrdiff_t begin = begin_at(oy);
             const size_t b = size_t(begin), e = size_t(begin + (limit - begin) / 64 * 64);
-            if (staged_) rows3_staged(r, ahead, d0, d1, b, e, shift);
-            else rows3_(r, ahead, d0, d1, b, e, shift);
-            row_ends3(r, band_.data(), d0, b, e);
-            row_ends3(r + 1, band2_.data(), d1, b, e);
+            if (staged_) pairs_staged(r, ahead, d0, d1, b, e, shift);
+            else pairs_(r, ahead, d0, d1, b, e, shift);
+            row_ends<K>(r, band_.data(), d0, b, e);
+            row_ends<K>(r + 1, band2_.data(), d1, b, e);
         }
         if (oy < oy1) {
             ymeth_.row(y.v0 + oy, band_.data() + lo, true);
@@ -1606,13 +1608,13 @@ public:
         _mm_sfence();
     }
 
-    // rows3_ on a pair whose second row is off the first's grid: the second row's results go
+    // pairs_ on a pair whose second row is off the first's grid: the second row's results go
     // to stage_ a chunk at a time, and each chunk's whole lines of d1 are streamed from there
     // while still in L1 (the bytes before d1's first line and after its last: plainly).
     // 3838x2160 RGB max, one thread: 1.2-1.3x faster than one row at a time; d1 stored
     // plainly from the pass instead: 1.15x this one's time; the staging row off the grid of
     // d0: 1.1x; chunks of 1 to 16 KB alike.
-    IMGPOOL_SL_AVX2 void rows3_staged(const u8* const* r, const u8* const* ahead, u8* d0, u8* d1, size_t b, size_t e,
+    IMGPOOL_SL_AVX2 void pairs_staged(const u8* const* r, const u8* const* ahead, u8* d0, u8* d1, size_t b, size_t e,
                                       std::ptrdiff_t shift) {
         constexpr size_t kChunk = 2048;
         // The staging row's bytes from b on the grid, as the kernel's stores to d0 are.
@@ -1620,7 +1622,7 @@ public:
         size_t done = b;
         for (size_t c = b; c < e; c += kChunk) {
             const size_t c2 = std::min(e, c + kChunk);
-            rows3_(r, ahead, d0, stage, c, c2, shift);
+            pairs_(r, ahead, d0, stage, c, c2, shift);
             const size_t to = c2 == e ? e : c2 - (reinterpret_cast<std::uintptr_t>(d1 + c2) & 63);
             by_alignment(d1 + done, to - done, true, [&](size_t o, size_t n, auto nt) IMGPOOL_SL_LAMBDA {
                 copy_row<decltype(nt)::value>(stage + done + o, d1 + done + o, n);
@@ -1629,16 +1631,18 @@ public:
         }
     }
 
-    // The results of one row outside [b, e): the y results of the source rows r[0..2] that
+    // The results of one row outside [b, e): the y results of the source rows r[0..K-1] that
     // their windows read into band row `band`, its padding, then the x pass. The padding
-    // copies cells within 2 of the source's ends (no window lies wholly in the padding),
+    // copies cells within K - 1 of the source's ends (no window lies wholly in the padding),
     // inside those ranges: the interior leaves at least 64 bytes at either end.
-    IMGPOOL_SL_AVX2 void row_ends3(const u8* const* r, u8* band, u8* out, size_t b, size_t e) {
-        const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_;
-        const size_t left = std::min(real_, b + 2 * cn_ - std::min(lo, b + 2 * cn_)), right = e - std::min(lo, e);
-        const u8* rr[3] = {r[0] + right, r[1] + right, r[2] + right};
-        op_rows_c<Max, 3>(band + lo, r, left, nullptr, 0);
-        op_rows_c<Max, 3>(band + lo + right, rr, real_ - right, nullptr, 0);
+    template <int K>
+    IMGPOOL_SL_AVX2 void row_ends(const u8* const* r, u8* band, u8* out, size_t b, size_t e) {
+        const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_, reach = b + (K - 1) * cn_;
+        const size_t left = std::min(real_, reach - std::min(lo, reach)), right = e - std::min(lo, e);
+        const u8* rr[K];
+        for (int t = 0; t < K; ++t) rr[t] = r[t] + right;
+        op_rows_c<Max, K>(band + lo, r, left, nullptr, 0);
+        op_rows_c<Max, K>(band + lo + right, rr, real_ - right, nullptr, 0);
         fill_margins(band, margins_, cn_);
         x_row(band, out, b, false);
         x_row(band + e, out + e, nx - e, false);
@@ -1706,8 +1710,8 @@ private:
     MaxMinY<Max> ymeth_;
     bool vbmi_ = false;
     Levels levels_{size_t(jb_.x.k), cn_};
-    Rows3Fn rows3_ = nullptr;
-    bool staged_ = false;  // streamed results off the 64-byte grid (run_rows3)
+    PairsFn pairs_ = nullptr;
+    bool staged_ = false;  // streamed results off the 64-byte grid (run_pairs)
 
     // The x pass of the y results `v` (virtual cells from the first output's) into n bytes.
     IMGPOOL_SL_AVX2 void x_row(const u8* v, u8* out, size_t n, bool stream) {
