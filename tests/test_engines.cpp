@@ -924,7 +924,7 @@ TEST_CASE("engines: stride-1 8-bit engine, 2x2 to 6x6 max/min with the y and x p
             }
 }
 
-TEST_CASE("engines: stride-1 8-bit engine, 3x3 and 5x5 max/min two rows a pass") {
+TEST_CASE("engines: stride-1 8-bit engine, 3x3 to 9x9 max/min two rows a pass") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     if (!cv::checkHardwareSupport(CV_CPU_AVX_512BW)) MESSAGE("no AVX-512 on this CPU: only the AVX2 kernel is tested");
     std::mt19937 rng(57);
@@ -937,7 +937,7 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 and 5x5 max/min two rows a pass")
     int checked = 0;
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
-        for (int k : {3, 5})
+        for (int k : {3, 5, 7, 9})
             for (int cn : {1, 2, 3, 4, 5})
                 for (int trial = 0; trial < 24; ++trial) {
                     PoolParams p = square_max_min(rng, k, trial);
@@ -970,12 +970,12 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 and 5x5 max/min two rows a pass")
                     CHECK(test::same(outer, expected));
                 }
     }
-    CHECK(checked > 400);
+    CHECK(checked > 800);
     // Results of 4M bytes and more go out through non-temporal stores: straight from the
     // pass when every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result),
     // each pair's second row through a staging row when not (1409 RGB, 4225 gray, 1057 RGBA:
     // rows starting all over the grid, 2 to 3 chunks of the staging row each); windows
-    // centred 0 to 4 pixels into the source (SAME, none, explicit padding); rows split
+    // centred 0 to 8 pixels into the source (SAME, none, explicit padding); rows split
     // between threads (1001 and 3003 rows: an odd row at a stripe's end). Max with one ISA,
     // min with the other.
     struct Big {
@@ -987,7 +987,8 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 and 5x5 max/min two rows a pass")
                         {3, 1057, 4, Padding::tf_same()},  {3, 1410, 3, Padding::valid()},
                         {3, 1408, 3, Padding::explicit_(2, 1, 0, 1)}, {5, 1408, 3, Padding::tf_same()},
                         {5, 1409, 3, Padding::tf_same()},  {5, 4225, 1, Padding::explicit_(4, 3, 0, 2)},
-                        {5, 1057, 4, Padding::valid()}};
+                        {5, 1057, 4, Padding::valid()},    {7, 1409, 3, Padding::explicit_(6, 0, 3, 5)},
+                        {9, 4224, 1, Padding::tf_same()},  {9, 1057, 4, Padding::explicit_(1, 8, 8, 2)}};
     for (int i = 0; i < 2; ++i) {
         const SlidingIsa guard(i ? "avx2" : "");
         for (const Big& b : bigs) {

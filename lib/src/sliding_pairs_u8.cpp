@@ -9,6 +9,8 @@
 // long, and the AVX2 loop 1.03-1.18x the AVX-512 one's.
 #include "sliding_pairs_u8.hpp"
 
+#include <utility>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define IMGPOOL_PAIRS 1
@@ -44,22 +46,32 @@ IMGPOOL_PR_512_INLINE __m512i op(__m512i a, __m512i b) {
     return Max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b);
 }
 
-// The x pass of the y results c (p before them, n after): op of each byte's neighbours up to
-// K / 2 pixels (CN bytes each) to the left and right. The in-lane byte shifts take their
-// other lane from one 128-bit lane shift.
+// The x pass of the y results c (p before them, n after): op of each byte and its
+// neighbours 1 to K / 2 pixels (CN bytes each) to the left and right, at most 16 bytes away:
+// in-lane byte shifts that take their other lane from one 128-bit lane shift each way.
+template <bool Max, int CN, int... D>
+IMGPOOL_PR_AVX2_INLINE __m256i x_pass(__m256i lo, __m256i c, __m256i hi, std::integer_sequence<int, D...>) {
+    __m256i m = c;
+    ((m = op<Max>(m, op<Max>(_mm256_alignr_epi8(c, lo, 16 - (D + 1) * CN), _mm256_alignr_epi8(hi, c, (D + 1) * CN)))), ...);
+    return m;
+}
 template <bool Max, int CN, int K>
 IMGPOOL_PR_AVX2_INLINE __m256i xk(__m256i p, __m256i c, __m256i n) {
+    static_assert(K / 2 * CN <= 16);
     const __m256i lo = _mm256_permute2x128_si256(p, c, 0x21), hi = _mm256_permute2x128_si256(c, n, 0x21);
-    __m256i m = op<Max>(c, op<Max>(_mm256_alignr_epi8(c, lo, 16 - CN), _mm256_alignr_epi8(hi, c, CN)));
-    if constexpr (K == 5) m = op<Max>(m, op<Max>(_mm256_alignr_epi8(c, lo, 16 - 2 * CN), _mm256_alignr_epi8(hi, c, 2 * CN)));
+    return x_pass<Max, CN>(lo, c, hi, std::make_integer_sequence<int, K / 2>{});
+}
+template <bool Max, int CN, int... D>
+IMGPOOL_PR_512_INLINE __m512i x_pass(__m512i lo, __m512i c, __m512i hi, std::integer_sequence<int, D...>) {
+    __m512i m = c;
+    ((m = op<Max>(m, op<Max>(_mm512_alignr_epi8(c, lo, 16 - (D + 1) * CN), _mm512_alignr_epi8(hi, c, (D + 1) * CN)))), ...);
     return m;
 }
 template <bool Max, int CN, int K>
 IMGPOOL_PR_512_INLINE __m512i xk(__m512i p, __m512i c, __m512i n) {
+    static_assert(K / 2 * CN <= 16);
     const __m512i lo = _mm512_alignr_epi64(c, p, 6), hi = _mm512_alignr_epi64(n, c, 2);
-    __m512i m = op<Max>(c, op<Max>(_mm512_alignr_epi8(c, lo, 16 - CN), _mm512_alignr_epi8(hi, c, CN)));
-    if constexpr (K == 5) m = op<Max>(m, op<Max>(_mm512_alignr_epi8(c, lo, 16 - 2 * CN), _mm512_alignr_epi8(hi, c, 2 * CN)));
-    return m;
+    return x_pass<Max, CN>(lo, c, hi, std::make_integer_sequence<int, K / 2>{});
 }
 
 template <bool NT>
@@ -154,9 +166,13 @@ PairsFn pick(int cn, PairStores nt, bool avx512) {
 
 template <bool Max>
 PairsFn pick(int k, int cn, PairStores nt, bool avx512) {
-    if (k == 3) return pick<Max, 3>(cn, nt, avx512);
-    if (k == 5) return pick<Max, 5>(cn, nt, avx512);
-    return nullptr;
+    switch (k) {
+    case 3: return pick<Max, 3>(cn, nt, avx512);
+    case 5: return pick<Max, 5>(cn, nt, avx512);
+    case 7: return pick<Max, 7>(cn, nt, avx512);
+    case 9: return pick<Max, 9>(cn, nt, avx512);
+    default: return nullptr;
+    }
 }
 
 }  // namespace

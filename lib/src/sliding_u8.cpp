@@ -358,7 +358,7 @@ IMGPOOL_SL_AVX2 void op2(u8* d, const u8* a, const u8* b, size_t n, const u8* ah
     for (; i < n; ++i) d[i] = sop<Max>(a[i], b[i]);
 }
 
-// d = op of the C rows r (C 1 to 6, a constant: no loads beyond C per vector), prefetching
+// d = op of the C rows r (C 1 to 9, a constant: no loads beyond C per vector), prefetching
 // the na rows `ahead` that the next output row brings in (1, or the stride's rows): the
 // hardware's prefetch alone left them to L3's latency.
 template <bool Max, int C>
@@ -1480,7 +1480,7 @@ public:
         band_.assign(stride_, u8(Max ? 0 : 255));
         if (x.k > kDirectMax) wide_.assign(stride_ + 32, 0);
         vbmi_ = x.k > kDirectMax && use_vbmi();
-        // 3x3 and 5x5: two result rows a pass (sliding_pairs_u8.hpp). Streamed, each pair's
+        // 3x3 to 9x9: two result rows a pass (sliding_pairs_u8.hpp). Streamed, each pair's
         // second row through a staging row unless every result row starts on the 64-byte grid.
         const bool grid = jb.dst->step[0] % 64 == 0 && to_grid(jb.dst->data) == 0;
         staged_ = jb.stream && !grid;
@@ -1493,7 +1493,7 @@ public:
     // Row mode only, at any width (transposed tiles measured slower for max/min).
     IMGPOOL_SL_AVX2 void run(int oy0, int oy1) {
         const Axis& y = jb_.y;
-        if (pairs_) return jb_.x.k == 3 ? run_pairs<3>(oy0, oy1) : run_pairs<5>(oy0, oy1);
+        if (pairs_ && run_pairs(oy0, oy1)) return;
         if (y.s == 1 && jb_.x.s == 1 && y.k == jb_.x.k && y.k >= 2 && y.k <= kDirectMax) switch (y.k) {
             case 2: return run_fused<2>(oy0, oy1);
             case 3: return run_fused<3>(oy0, oy1);
@@ -1568,11 +1568,20 @@ public:
         return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
-    // K x K windows (3, 5): each pair of result rows by pairs_ over the bytes whose windows and
-    // vectors stay within the source rows, the ends (and the padding) through the band rows
-    // as one row at a time does; a last odd row that way whole.
+    // K x K windows (3 to 9): each pair of result rows by pairs_ over the bytes whose windows
+    // and vectors stay within the source rows, the ends (and the padding) through the band
+    // rows as one row at a time does; a last odd row that way whole. False, with nothing
+    // done, for rows too short for a 64-byte step between their ends.
+    IMGPOOL_SL_AVX2 bool run_pairs(int oy0, int oy1) {
+        switch (jb_.x.k) {
+        case 3: return run_pairs<3>(oy0, oy1);
+        case 5: return run_pairs<5>(oy0, oy1);
+        case 7: return run_pairs<7>(oy0, oy1);
+        default: return run_pairs<9>(oy0, oy1);
+        }
+    }
     template <int K>
-    IMGPOOL_SL_AVX2 void run_pairs(int oy0, int oy1) {
+    IMGPOOL_SL_AVX2 bool run_pairs(int oy0, int oy1) {
         const Axis& y = jb_.y;
         const size_t nx = size_t(jb_.x.out) * cn_, lo = size_t(jb_.x.lo) * cn_;
         // Output byte o's windows are centred on source byte o + shift of rows_().
@@ -1582,7 +1591,7 @@ public:
         // unless staged_ (rows off the grid), the latest it can then be for the check.
         auto begin_at = [&](int oy) { return first + std::ptrdiff_t(to_grid(jb_.dst->ptr<u8>(oy) + first)); };
         const std::ptrdiff_t limit = std::min(std::ptrdiff_t(nx), std::ptrdiff_t(real_) - 64 - shift);
-        if (limit - (staged_ ? first + 63 : begin_at(oy0)) < 64) return run_fused<K>(oy0, oy1);
+        if (limit - (staged_ ? first + 63 : begin_at(oy0)) < 64) return false;
         if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
         if (staged_ && stage_.empty()) stage_.assign(stride_ + 64, 0);
         int oy = oy0;
@@ -1606,6 +1615,7 @@ public:
             x_row(band_.data(), jb_.dst->ptr<u8>(oy), nx, jb_.stream);
         }
         _mm_sfence();
+        return true;
     }
 
     // pairs_ on a pair whose second row is off the first's grid: the second row's results go
