@@ -973,28 +973,37 @@ TEST_CASE("engines: stride-1 8-bit engine, 3x3 to 9x9 max/min two rows a pass") 
     CHECK(checked > 800);
     // Results of 4M bytes and more go out through non-temporal stores: straight from the
     // pass when every row is on the 64-byte grid (1408 RGB and 4224 gray pixels of result),
-    // each pair's second row through a staging row when not (1409 RGB, 4225 gray, 1057 RGBA:
-    // rows starting all over the grid, 2 to 3 chunks of the staging row each); windows
-    // centred 0 to 8 pixels into the source (SAME, none, explicit padding); rows split
-    // between threads (1001 and 3003 rows: an odd row at a stripe's end); max and min in
-    // turn. Each result against the generic engine's, computed once for both ISAs (its cost
-    // grows with the window's area: under ThreadSanitizer the largest part of this test).
+    // each pair's second row through a staging row when not (1409 RGB, 8451 and 2001 gray,
+    // 1057 RGBA: rows starting all over the grid, one to five 2 KiB chunks of the staging row
+    // each); windows from 3 pixels before the source's first to 3 after it (SAME, none,
+    // explicit padding, filled or not); rows split between threads (1001 and 3003 rows: an
+    // odd row at a stripe's end); max and min in turn. Each result against the generic
+    // engine's, computed once for both ISAs (its cost grows with the window's area: under
+    // ThreadSanitizer the largest part of this test).
     struct Big {
         int k, cols, cn;
         Padding pad;
+        Border border = Border::ignore;
     };
-    const Big bigs[] = {{3, 1408, 3, Padding::tf_same()}, {3, 1409, 3, Padding::tf_same()},
-                        {3, 4224, 1, Padding::tf_same()}, {3, 4225, 1, Padding::tf_same()},
-                        {3, 1057, 4, Padding::tf_same()}, {3, 1410, 3, Padding::valid()},
-                        {3, 1408, 3, Padding::explicit_(2, 1, 0, 1)}, {5, 1408, 3, Padding::tf_same()},
-                        {5, 1409, 3, Padding::tf_same()}, {5, 4225, 1, Padding::explicit_(4, 3, 0, 2)},
-                        {7, 1409, 3, Padding::explicit_(6, 0, 3, 5)}, {9, 1057, 4, Padding::explicit_(1, 8, 8, 2)}};
+    const Big bigs[] = {{3, 1408, 3, Padding::tf_same()},
+                        {3, 1409, 3, Padding::tf_same()},
+                        {3, 4224, 1, Padding::tf_same()},
+                        {3, 8451, 1, Padding::tf_same(), Border::replicate},
+                        {3, 1057, 4, Padding::tf_same()},
+                        {3, 1410, 3, Padding::valid()},
+                        {3, 1408, 3, Padding::explicit_(2, 1, 0, 1)},
+                        {5, 1408, 3, Padding::tf_same(), Border::reflect},
+                        {5, 1409, 3, Padding::tf_same()},
+                        {5, 2001, 1, Padding::explicit_(4, 3, 0, 2)},
+                        {7, 1408, 3, Padding::explicit_(6, 0, 3, 5), Border::zero},
+                        {9, 1057, 4, Padding::explicit_(1, 8, 8, 2)}};
     for (const Big& b : bigs) {
         PoolParams p;
         p.type = (&b - bigs) % 2 ? PoolType::max : PoolType::min;
         p.window = {b.k, b.k};
         p.stride = {1, 1};
         p.padding = b.pad;
+        p.border = b.border;
         const cv::Mat src = image_for(rng, {b.cols, 4224 * 1001 / b.cols}, b.cn, p);
         const cv::Mat generic = detail::pool_generic(detail::make_plan(src, p), p);
         for (const char* isa : {"", "avx2"}) {

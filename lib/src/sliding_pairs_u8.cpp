@@ -1,10 +1,12 @@
 // See sliding_pairs_u8.hpp. Each step loads one vector of each of the K + 1 source rows,
 // takes the two rows' y results from them (the middle rows' op shared: for 3x3, 4 loads and
 // 3 ops for two results), and the x pass from three steps' y results held in registers (two
-// lane shifts), so no row of y results is stored and read back. Measured on 4K RGB, one
-// thread: the engine's former 3x3 loop (one result row at a time, its y pass stored into a
-// row that the x pass read back with three loads per vector) took 1.6x this one's time, and
-// its 5x5 loop 1.45x. Without the prefetch of the next pass's two new rows (over the same
+// 128-bit lane shifts, then two in-lane byte shifts per distance 1 to K/2 pixels), so no row
+// of y results is stored and read back. The byte shifts reach 16 bytes: 9x9 at 4 channels
+// (wider windows keep the van Herk engine, whose cost does not grow with K). Measured on 4K
+// RGB, one thread: the engine's former 3x3 loop (one result row at a time, its y pass stored
+// into a row that the x pass read back with three loads per vector) took 1.6x this one's
+// time, its 5x5 loop 1.45x, and van Herk at 9x9 1.57x. Without the prefetch of the next pass's two new rows (over the same
 // bytes as this pass's; into L2 only, or 1 KiB further on: no better) 3x3 took 1.05-1.26x as
 // long, and the AVX2 loop 1.03-1.18x the AVX-512 one's.
 #include "sliding_pairs_u8.hpp"

@@ -15,7 +15,8 @@
 // the last join too). Max/min over more than 4 rows run in column strips of the result, so
 // that van Herk's suffix rows and the source rows it reads twice stay in L2. The y pass
 // prefetches the source rows it reads next: the hardware prefetcher alone left each row's
-// first read to L3's latency.
+// first read to L3's latency. Square max/min windows of 3x3 to 9x9 take neither pass: two
+// result rows a pass straight from their source rows (sliding_pairs_u8.hpp, run_pairs).
 //
 // Cells outside the source are the reduction's identity (0 for sums), so windows clipped by
 // ignored padding need no special case, and border fills are read through the border rule
@@ -1587,13 +1588,13 @@ public:
         // Output byte o's windows are centred on source byte o + shift of rows_().
         const std::ptrdiff_t shift = std::ptrdiff_t(K / 2 * cn_) - std::ptrdiff_t(lo);
         const std::ptrdiff_t first = std::max<std::ptrdiff_t>(64 - shift, 0);
-        // The pass begins on the grid of the pair's first row: the same for every pair
-        // unless staged_ (rows off the grid), the latest it can then be for the check.
+        // Each pass begins on the grid of its pair's first row, at most 63 bytes after
+        // `first`, and takes at least one 64-byte step.
         auto begin_at = [&](int oy) { return first + std::ptrdiff_t(to_grid(jb_.dst->ptr<u8>(oy) + first)); };
         const std::ptrdiff_t limit = std::min(std::ptrdiff_t(nx), std::ptrdiff_t(real_) - 64 - shift);
-        if (limit - (staged_ ? first + 63 : begin_at(oy0)) < 64) return false;
+        if (limit - (first + 63) < 64) return false;
         if (band2_.empty()) band2_.assign(stride_, u8(Max ? 0 : 255));
-        if (staged_ && stage_.empty()) stage_.assign(stride_ + 64, 0);
+        if (staged_ && pair_stage_.empty()) pair_stage_.assign(stride_ + 64, 0);
         int oy = oy0;
         for (; oy + 1 < oy1; oy += 2) {
             const i64 w = y.v0 + oy;  // the first row of row oy's windows
@@ -1618,17 +1619,18 @@ public:
         return true;
     }
 
-    // pairs_ on a pair whose second row is off the first's grid: the second row's results go
-    // to stage_ a chunk at a time, and each chunk's whole lines of d1 are streamed from there
-    // while still in L1 (the bytes before d1's first line and after its last: plainly).
-    // 3838x2160 RGB max, one thread: 1.2-1.3x faster than one row at a time; d1 stored
+    // pairs_ on a pair of streamed rows not all on the 64-byte grid: with the pass aligned to
+    // the first row, the second row's results go to pair_stage_ a chunk at a time, and each
+    // chunk's whole lines of d1 are streamed from there while still in L1 (the bytes before
+    // d1's first line and after its last: plainly, so that no line is written both ways).
+    // 3838x2160 RGB 3x3 max, one thread: 1.2-1.3x faster than one row at a time; d1 stored
     // plainly from the pass instead: 1.15x this one's time; the staging row off the grid of
     // d0: 1.1x; chunks of 1 to 16 KB alike.
     IMGPOOL_SL_AVX2 void pairs_staged(const u8* const* r, const u8* const* ahead, u8* d0, u8* d1, size_t b, size_t e,
                                       std::ptrdiff_t shift) {
         constexpr size_t kChunk = 2048;
         // The staging row's bytes from b on the grid, as the kernel's stores to d0 are.
-        u8* stage = stage_.data() + to_grid(stage_.data() + b);
+        u8* stage = pair_stage_.data() + to_grid(pair_stage_.data() + b);
         size_t done = b;
         for (size_t c = b; c < e; c += kChunk) {
             const size_t c2 = std::min(e, c + kChunk);
@@ -1714,7 +1716,7 @@ public:
     }
 
 private:
-    std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_, stage_;
+    std::vector<u8> zero_, p_, s_, band_, band2_, full_, wide_, pair_stage_;
     Strided<u8, Max ? Join::max : Join::min> strided_;
     Rows rows_{};
     MaxMinY<Max> ymeth_;
