@@ -2,7 +2,10 @@
 // in test_reference.cpp), on images large enough to reach their vectorised loops.
 #include <doctest/doctest.h>
 
+#include <opencv2/imgproc.hpp>
+
 #include <random>
+#include <string>
 
 #include "engines.hpp"
 #include "imgpool/pool.hpp"
@@ -678,6 +681,17 @@ struct SlidingIsa {
     SlidingIsa& operator=(const SlidingIsa&) = delete;
 };
 
+// The bytes of van Herk's column strips (MaxMin::run_strips; 0: the engine's own, a quarter
+// of the last-level cache), for the scope.
+struct StripBytes {
+    explicit StripBytes(size_t bytes) {
+        if (bytes) ::setenv("IMGPOOL_STRIP_BYTES", std::to_string(bytes).c_str(), 1);
+    }
+    ~StripBytes() { ::unsetenv("IMGPOOL_STRIP_BYTES"); }
+    StripBytes(const StripBytes&) = delete;
+    StripBytes& operator=(const StripBytes&) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("engines: stride-1 8-bit engine, random windows, padding and borders") {
@@ -849,9 +863,9 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min along x in windows of 4, 16, 
 TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in column strips") {
     if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
     std::mt19937 rng(50);
-    // Windows over 4 rows run in column strips of the result (MaxMin::run_strips): 2 KB of
-    // samples each at 127 rows and more (640 RGB, 512 RGBA, 2048 gray outputs), about
-    // 52 KB at 5 rows. Results a column either side of one and two strips, strips whose
+    // Windows over 4 rows run in column strips of the result (MaxMin::run_strips), here
+    // strips of 512 KB of y pass: 2 KB of samples each at 127 rows and more (640 RGB, 512
+    // RGBA, 2048 gray outputs), about 52 KB at 5 rows. Results a column either side of one and two strips, strips whose
     // windows reach into the padding at either end (filled padding copies cells the strip
     // must compute, perhaps outside its own span), rows over more than one block of k.
     // Random images would give 255 (or 0) in nearly every window of this size: sparse_image.
@@ -861,6 +875,7 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk along y in colu
     const Case cases[] = {{3, 639, 9, 127}, {3, 640, 63, 127}, {3, 641, 3, 127},  {3, 1281, 17, 200},
                           {4, 511, 7, 130}, {4, 513, 64, 127}, {4, 1025, 5, 127}, {1, 2047, 63, 127},
                           {1, 2049, 2, 127}, {1, 4097, 31, 127}, {4, 13057, 3, 5}, {2, 1100, 40, 128}};
+    const StripBytes strips(512 << 10);
     for (const char* isa : {"", "avx2"}) {
         const SlidingIsa guard(isa);
         for (const Case& c : cases)
@@ -903,6 +918,50 @@ TEST_CASE("engines: stride-1 8-bit engine, max/min with van Herk's y pass inside
             const cv::Mat src = sparse_image(rng, {outs + kx - 1, rows}, cn, kx * ky, p.type == PoolType::max);
             INFO(sep_describe(p, src), " isa '", std::string(isa), "'");
             sliding_check_if_valid(src, p);
+        }
+}
+
+TEST_CASE("engines: stride-1 8-bit engine, wide max/min with ignored padding, streamed, as dilate and erode") {
+    if (!cv::checkHardwareSupport(CV_CPU_AVX2)) return;
+    std::mt19937 rng(52);
+    // Ignored padding needs no fill, so a padded strip takes the y pass inside the VBMI x
+    // pass too (HerkIn: the identity before and after the y pass's bytes). Results of over
+    // 4M samples, in rows off the 64-byte grid (6300 and 6304 bytes: xy_row_vbmi aligns
+    // down, its first bytes not written), whole rows and strips of 256 KB (the middle ones
+    // unpadded), padding even and not, a region of a larger image, and every ISA path.
+    // Padding totalling k - 1 keeps the source's size: the result is cv::dilate/erode's
+    // with a constant border of the identity (isolated: not the larger image's cells),
+    // anchored at the left and top padding.
+    struct Case {
+        int k, cn, pl, pt;
+    };
+    const Case cases[] = {{63, 3, 31, 31}, {63, 3, 5, 60}, {33, 3, 32, 0}, {63, 1, 62, 17}, {40, 4, 20, 20}};
+    for (const Case& c : cases)
+        for (PoolType t : {PoolType::max, PoolType::min}) {
+            const bool max = t == PoolType::max;
+            const int w = c.cn == 1 ? 6304 : c.cn == 4 ? 1576 : 2100, h = 700;
+            const cv::Mat big = sparse_image(rng, {w + 9, h + 4}, c.cn, c.k * c.k, max);
+            const cv::Mat src = c.pt > 30 ? big(cv::Rect(9, 4, w, h)) : big(cv::Rect(0, 0, w, h)).clone();
+            PoolParams p;
+            p.type = t;
+            p.window = {c.k, c.k};
+            p.stride = {1, 1};
+            p.padding = Padding::explicit_(c.pl, c.pt, c.k - 1 - c.pl, c.k - 1 - c.pt);
+            p.border = Border::ignore;
+            cv::Mat want;
+            const cv::Mat kernel = cv::Mat::ones(c.k, c.k, CV_8U);
+            if (max) cv::dilate(src, want, kernel, {c.pl, c.pt}, 1, cv::BORDER_CONSTANT | cv::BORDER_ISOLATED, cv::Scalar::all(0));
+            else cv::erode(src, want, kernel, {c.pl, c.pt}, 1, cv::BORDER_CONSTANT | cv::BORDER_ISOLATED, cv::Scalar::all(255));
+            for (size_t strip : {size_t(0), size_t(256) << 10})
+                for (const char* isa : {"", "avx2"}) {
+                    const SlidingIsa guard(isa);
+                    const StripBytes strips(strip);
+                    INFO(sep_describe(p, src), " strips ", strip, " isa '", std::string(isa), "'");
+                    cv::Mat got;
+                    REQUIRE(detail::pool_sliding_u8(src, p, got));
+                    CHECK(test::same(got, want));
+                    if (strip && !*isa) check_one_thread(src, p, got);
+                }
         }
 }
 
@@ -1231,8 +1290,8 @@ TEST_CASE("engines: stride-1 8-bit engine, large image, threads, regions, and th
     // (with and without padding and borders) whole; wide windows without padding on crops,
     // whose results are crops of the whole. The result's rows (4803 bytes for 3x3, 4617 for
     // 63x63) start and end at every offset from the 64-byte grid in turn: the streamed ones
-    // write their whole lines non-temporally, the bytes before and after plainly, and van Herk's
-    // y pass runs inside the x pass only on rows that start on the grid. 3x3 unpadded: its y
+    // write their whole lines non-temporally, the bytes before and after plainly (van Herk's y
+    // pass inside the VBMI x pass aligns down to the grid). 3x3 unpadded: its y
     // pass spans more bytes (4803) than its x pass (4797). Wide max again with AVX2 loops only.
     for (auto [k, padded] : {std::pair{3, true}, {3, false}, {16, false}, {17, false}, {63, false}})
         for (PoolType t : {PoolType::max, PoolType::min, PoolType::avg}) {

@@ -12,8 +12,9 @@
 // to kDirectMax taps, windows of 4, 16, 64... beyond (log4 k passes over an L1-resident
 // row; transposed tiles, and 64-byte AVX-512 passes, measured no faster for them; with
 // AVX-512 VBMI, windows of 2, 4 ... 32 built in registers first, a permute per level, and
-// the last join too). Max/min over more than 4 rows run in column strips of the result, so
-// that van Herk's suffix rows and the source rows it reads twice stay in L2. The y pass
+// the last join too). Max/min over more than 4 rows run in column strips of the result as
+// wide as a quarter of the last-level cache allows (with 32 MB, whole rows up to 22K RGB
+// pixels at 63x63), so that van Herk's suffix rows and the source rows it reads twice stay in it. The y pass
 // prefetches the source rows it reads next: the hardware prefetcher alone left each row's
 // first read to L3's latency. Square max/min windows of 3x3 to 9x9 take neither pass: two
 // result rows a pass straight from their source rows (sliding_pairs_u8.hpp, run_pairs).
@@ -36,6 +37,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "engines.hpp"
 #include "imgpool/pool.hpp"
@@ -113,8 +116,20 @@ struct Job {
 constexpr int kRowModeMax = 16, kRowModeAvg = 4;
 // Max/min along x: k shifted loads per output up to this width, windows of 4, 16... beyond.
 constexpr int kDirectMax = 6;
-// Max/min with van Herk along y: the L2 bytes a column strip's y pass may take (MaxMin::run_strips).
-constexpr size_t kStripL2 = size_t(512) << 10;
+// Max/min with van Herk along y: the bytes a column strip's y pass may take
+// (MaxMin::run_strips), a quarter of the last-level cache (a second thread's strip shares
+// it), 2 MB where the system does not say. Strips sized to L2 (512 KB) took 1.07-1.16x the
+// time of whole rows in L3 (RGB 63x63, rows of 1920 to 16000 pixels; 31x31 too): their
+// warm-ups and overlaps, and the source read a piece of a row at a time.
+// IMGPOOL_STRIP_BYTES sets it (for tests: strips on any machine).
+size_t strip_budget() {
+    if (const char* set = std::getenv("IMGPOOL_STRIP_BYTES")) return std::max<size_t>(std::strtoull(set, nullptr, 10), 4096);
+    static const size_t bytes = [] {
+        const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+        return std::max<size_t>(l3 > 0 ? size_t(l3) / 4 : 0, size_t(2) << 20);
+    }();
+    return bytes;
+}
 
 i64 floor_div(i64 a, i64 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -1187,24 +1202,34 @@ struct BandIn {
     }
 };
 
+// HerkIn's input bytes [lead, lead + n) are the y pass's (bytes 0 .. n-1 of its rows), the
+// rest the identity: the padding of a strip at the source's ends (ignored cells), and the
+// bytes before the result on the grid (xy_row_vbmi).
 template <bool Max>
 struct HerkIn {
     typename HerkY<Max>::Plan plan;
     u8* P;
-    size_t lim;
+    size_t lead, n;
+    // Byte `at` - lead of row p, masked lanes only (the address may lie before the row).
+    static IMGPOOL_SL_LAMBDA_VBMI inline __m512i masked(__m512i id, __mmask64 m, const u8* p, size_t at, size_t lead) {
+        return _mm512_mask_loadu_epi8(id, m, reinterpret_cast<const u8*>(reinterpret_cast<std::uintptr_t>(p) + at - lead));
+    }
     IMGPOOL_SL_LAMBDA_VBMI inline __m512i operator()(size_t t) const {
         const size_t at = 64 * t;
-        if (at + 64 <= lim) {  // masked stores only for the tail: on Zen 4 they measured slow
-            _mm_prefetch(reinterpret_cast<const char*>(plan.ahead) + at, _MM_HINT_T0);
-            const __m512i p = vop512<Max>(_mm512_loadu_si512(plan.pre + at), _mm512_loadu_si512(plan.r + at));
-            if (plan.keep) _mm512_storeu_si512(P + at, p);
-            return vop512<Max>(_mm512_loadu_si512(plan.s + at), p);
+        if (at >= lead && at + 64 <= lead + n) {  // masked stores only at the ends: on Zen 4 they measured slow
+            const size_t o = at - lead;
+            _mm_prefetch(reinterpret_cast<const char*>(plan.ahead) + o, _MM_HINT_T0);
+            const __m512i p = vop512<Max>(_mm512_loadu_si512(plan.pre + o), _mm512_loadu_si512(plan.r + o));
+            if (plan.keep) _mm512_storeu_si512(P + o, p);
+            return vop512<Max>(_mm512_loadu_si512(plan.s + o), p);
         }
-        if (at >= lim) return _mm512_setzero_si512();
-        const __mmask64 m = ~0ull >> (64 - (lim - at));
-        const __m512i p = vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.pre + at), _mm512_maskz_loadu_epi8(m, plan.r + at));
-        if (plan.keep) _mm512_mask_storeu_epi8(P + at, m, p);
-        return vop512<Max>(_mm512_maskz_loadu_epi8(m, plan.s + at), p);
+        const __m512i id = _mm512_set1_epi8(char(Max ? 0 : 255));
+        if (at + 64 <= lead || at >= lead + n) return id;
+        const size_t from = at < lead ? lead - at : 0, to = std::min<size_t>(64, lead + n - at);
+        const __mmask64 m = (~0ull >> (64 - (to - from))) << from;
+        const __m512i p = vop512<Max>(masked(id, m, plan.pre, at, lead), masked(id, m, plan.r, at, lead));
+        if (plan.keep) _mm512_storeu_si512(P + (std::ptrdiff_t(at) - std::ptrdiff_t(lead)), p);  // identity into P's slack: no masked store
+        return vop512<Max>(masked(id, m, plan.s, at, lead), p);
     }
 };
 
@@ -1212,9 +1237,10 @@ struct HerkIn {
 // holds round_up(m, 64) bytes). Q = 0 or 1: the last level joined in registers too, a[i] = op of
 // the windows of 2^M at i and i + D (D = 64 Q + D % 64), for i < m, the last vector masked
 // and whole vectors non-temporal where `nt` (a 64-byte aligned): no row of windows of 2^M
-// stored and loaded again.
+// stored and loaded again. The first `skip` bytes of `a` are not written (a result that
+// begins off the grid, aligned down: its whole lines then stream).
 template <bool Max, int M, int Q, class In>
-IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_t D, bool nt) {
+IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_t D, bool nt, size_t skip) {
     const In in = input;  // a local copy: the stores cannot change it, so no reloads per vector
     static constexpr struct alignas(64) Iota {
         u8 b[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
@@ -1229,7 +1255,10 @@ IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_
     }
     auto put = [&](size_t w, __m512i x) IMGPOOL_SL_LAMBDA_VBMI {
         const size_t at = 64 * w;
-        if (at + 64 > m) return _mm512_mask_storeu_epi8(a + at, ~0ull >> (64 - (m - at)), x);
+        if (at + 64 > m || at < skip) {
+            const __mmask64 keep = (at + 64 > m ? ~0ull >> (64 - (m - at)) : ~0ull) & (at < skip ? ~0ull << skip : ~0ull);
+            return _mm512_mask_storeu_epi8(a + at, keep, x);
+        }
         if (nt) return _mm512_stream_si512(reinterpret_cast<__m512i*>(a + at), x);
         _mm512_storeu_si512(a + at, x);
     };
@@ -1263,15 +1292,15 @@ IMGPOOL_SL_VBMI void x_levels(const In& input, u8* a, size_t m, size_t cn, size_
 }
 
 template <bool Max, int Q, class In>
-IMGPOOL_SL_VBMI void x_levels_m(const In& in, u8* a, size_t m, size_t cn, int M, size_t D, bool nt) {
+IMGPOOL_SL_VBMI void x_levels_m(const In& in, u8* a, size_t m, size_t cn, int M, size_t D, bool nt, size_t skip = 0) {
     switch (M) {
-    case 1: return x_levels<Max, 1, Q>(in, a, m, cn, D, nt);
-    case 2: return x_levels<Max, 2, Q>(in, a, m, cn, D, nt);
-    case 3: return x_levels<Max, 3, Q>(in, a, m, cn, D, nt);
-    case 4: return x_levels<Max, 4, Q>(in, a, m, cn, D, nt);
-    case 5: return x_levels<Max, 5, Q>(in, a, m, cn, D, nt);
-    case 6: return x_levels<Max, 6, Q>(in, a, m, cn, D, nt);
-    default: return x_levels<Max, 7, Q>(in, a, m, cn, D, nt);
+    case 1: return x_levels<Max, 1, Q>(in, a, m, cn, D, nt, skip);
+    case 2: return x_levels<Max, 2, Q>(in, a, m, cn, D, nt, skip);
+    case 3: return x_levels<Max, 3, Q>(in, a, m, cn, D, nt, skip);
+    case 4: return x_levels<Max, 4, Q>(in, a, m, cn, D, nt, skip);
+    case 5: return x_levels<Max, 5, Q>(in, a, m, cn, D, nt, skip);
+    case 6: return x_levels<Max, 6, Q>(in, a, m, cn, D, nt, skip);
+    default: return x_levels<Max, 7, Q>(in, a, m, cn, D, nt, skip);
     }
 }
 
@@ -1291,9 +1320,9 @@ struct Levels {
 };
 
 template <bool Max, class In>
-IMGPOOL_SL_VBMI void x_joined_nt(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool nt) {
-    if (lv.D < 64) return x_levels_m<Max, 0>(in, out, n, cn, lv.M, lv.D, nt);
-    x_levels_m<Max, 1>(in, out, n, cn, lv.M, lv.D, nt);
+IMGPOOL_SL_VBMI void x_joined_nt(const In& in, const Levels& lv, u8* out, size_t n, size_t cn, bool nt, size_t skip = 0) {
+    if (lv.D < 64) return x_levels_m<Max, 0>(in, out, n, cn, lv.M, lv.D, nt, skip);
+    x_levels_m<Max, 1>(in, out, n, cn, lv.M, lv.D, nt, skip);
 }
 
 // Non-temporal stores need the 64-byte grid: a streamed row off it has its first g bytes,
@@ -1308,14 +1337,17 @@ IMGPOOL_SL_VBMI void x_joined(const BandIn& in, const Levels& lv, u8* out, size_
     x_joined_nt<Max>(in.from(g), lv, out + g, n - g, cn, true);
 }
 
-// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only), `nt`
-// only with `out` on the 64-byte grid. (Rows off it split as in x_joined, the y pass done
-// twice over the first steps: 4K RGB 63x63 unpadded took 2.65 ms, against 2.28 ms through
-// HerkY::next and x_joined.)
+// x_joined with the y pass of van Herk's next row as its input (`lv.joined` only): the y
+// pass's bytes begin `lead` bytes into the input (the identity before them and after). A
+// streamed row off the 64-byte grid is taken from the line it begins in, its first bytes
+// not written, so that its whole lines stream. (Split as x_joined does, with the warm-up
+// and the y pass done twice over the first steps, 4K RGB 63x63 unpadded took 2.65 ms,
+// against 2.28 ms through HerkY::next and x_joined.)
 template <bool Max>
-IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, int k, bool nt) {
-    const HerkIn<Max> in{herk.advance(), herk.P, n + size_t(k - 1) * cn};
-    x_joined_nt<Max>(in, lv, out, n, cn, nt);
+IMGPOOL_SL_VBMI void xy_row_vbmi(HerkY<Max>& herk, const Levels& lv, u8* out, size_t n, size_t cn, size_t lead, bool stream) {
+    const size_t g = stream ? reinterpret_cast<std::uintptr_t>(out) & 63 : 0;
+    const HerkIn<Max> in{herk.advance(), herk.P, lead + g, herk.n};
+    x_joined_nt<Max>(in, lv, out - g, n + g, cn, stream, g);
 }
 
 // x_row_maxmin_wide's result: the levels up to windows of W = 2^M <= k cells (shifts up to
@@ -1472,9 +1504,9 @@ public:
         ymeth_.s = y.s;
         ymeth_.n = real_;
         if (y.k > 4) {
-            p_.resize(real_ + 64);
+            p_.resize(64 + real_ + 64);  // a vector's slack either side for HerkIn's edge stores
             s_.resize(size_t(y.k) * real_ + 64);
-            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data(), s_.data(), 0, 0, nullptr};
+            ymeth_.herk = HerkY<Max>{rows_, y.k, real_, p_.data() + 64, s_.data(), 0, 0, nullptr};
         }
         if (x.s > 1) strided_ = Strided<u8, Max ? Join::max : Join::min>(cn_, size_t(x.s), size_t(x.k));
         if (x.s > 1 && !strided_.fast()) full_.resize(size_t(x.len - x.k + 1) * cn_ + 64);
@@ -1524,8 +1556,8 @@ public:
 
     // Van Herk along y (k > 4) over column strips of the result, each strip down all the
     // rows: the strip's suffix rows and the k source rows it reads twice (when they come in
-    // and when their block is complete) then stay in L2 (4K RGB at k = 63: 62 suffix rows of
-    // the whole row are 714 KB, which with the source rows spilled to L3). A strip's y pass
+    // and when their block is complete) then stay in the cache (4K RGB at k = 63: 62 suffix
+    // rows of the whole row are 714 KB, and as much of source rows: one strip). A strip's y pass
     // covers the cells its windows read, [o0, o1 + k - 1), and the source cells its filled
     // padding copies.
     IMGPOOL_SL_AVX2 void run_strips(int oy0, int oy1) {
@@ -1544,14 +1576,15 @@ public:
             if (ya >= yb) ya = std::clamp(a, x.lo, x.hi - 1), yb = ya + 1;  // all padding: not reached
             ymeth_.herk.rows.off = rows_.off + size_t(ya - x.lo) * cn_;
             ymeth_.herk.n = size_t(yb - ya) * cn_;
-            // A strip within the source (no padding to fill) with VBMI: after its first row,
-            // the y pass inside the x pass, no row of y results in between (rows streamed
-            // off the 64-byte grid excepted: xy_row_vbmi).
-            const bool fused = vbmi_ && levels_.joined && a >= x.lo && b <= x.hi;
+            // With VBMI and no padding to fill (the source's, or ignored cells): after the
+            // strip's first row, the y pass inside the x pass, no row of y results in between
+            // (xy_row_vbmi): 4K RGB 63x63 with ignored SAME padding 4% faster than with the
+            // padded ends through a row of y results.
+            const bool fused = vbmi_ && levels_.joined && margins.empty() && ya >= a;
             for (int oy = oy0; oy < oy1; ++oy) {
                 u8* out = jb_.dst->ptr<u8>(oy) + size_t(o0) * cn_;
-                if (fused && oy > oy0 && !(jb_.stream && to_grid(out))) {
-                    xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, x.k, jb_.stream);
+                if (fused && oy > oy0) {
+                    xy_row_vbmi<Max>(ymeth_.herk, levels_, out, size_t(o1 - o0) * cn_, cn_, size_t(ya - a) * cn_, jb_.stream);
                     continue;
                 }
                 ymeth_.row(y.v0 + oy, band_.data() + size_t(ya) * cn_, oy == oy0);
@@ -1562,10 +1595,10 @@ public:
         _mm_sfence();
     }
 
-    // Outputs per strip: the strip's 2k rows of y pass (k - 1 suffixes, k source rows) in
-    // about half of L2, at least 2 KB, a whole number of 64-byte lines of result.
+    // Outputs per strip: the strip's 2k rows of y pass (k - 1 suffixes, k source rows)
+    // within strip_budget(), at least 2 KB, a whole number of 64-byte lines of result.
     int strip_outputs() const {
-        const size_t bytes = std::max<size_t>(kStripL2 / (2 * size_t(jb_.y.k)), 2048);
+        const size_t bytes = std::max<size_t>(strip_budget() / (2 * size_t(jb_.y.k)), 2048);
         return int(std::max<size_t>(bytes / cn_ / 64, 1) * 64);
     }
 
