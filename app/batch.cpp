@@ -119,13 +119,22 @@ std::vector<Source> sources(const Options& o) {
     return out;
 }
 
-// The input's own extension, but PNM results by their channels: a bitmap's are gray (.pbm is
-// read, never written), and so are a PPM's with --grayscale.
+// The input's own extension, but PNM results by their channels, which the file's first bytes
+// tell before it is read: a bitmap's are gray (.pbm is read, never written), and so are a
+// graymap's under any PNM name (a .ppm holding P5) and every result of --grayscale; a .pgm
+// holding a pixmap (P6) gives a .ppm. (A single input's result is named once decoded:
+// targets.cpp.)
 std::string output_extension(const Options& o, const fs::path& input) {
     if (!o.format.empty()) return "." + o.format;
     const std::string ext = lower(input.extension().string());
-    if (ext == ".pbm" || (ext == ".ppm" && o.grayscale)) return ".pgm";
-    return input.extension().string();
+    if (ext != ".pbm" && ext != ".ppm" && ext != ".pgm") return input.extension().string();
+    io::Bytes head(3, 0);
+    std::ifstream in(input, std::ios::binary);
+    in.read(reinterpret_cast<char*>(head.data()), std::streamsize(head.size()));
+    const io::Format content = in ? io::sniff(head) : io::Format::unknown;  // unreadable: fails later, by its name
+    const bool gray = o.grayscale || ext == ".pbm" || content == io::Format::pgm || content == io::Format::pnm;
+    const std::string want = gray ? ".pgm" : content == io::Format::ppm ? ".ppm" : ext;
+    return want == ext ? input.extension().string() : want;
 }
 
 std::string expand_name(const Options& o, const PoolParams& p, const fs::path& input) {

@@ -141,11 +141,20 @@ TEST_CASE("batch: PNM outputs named by their channels: a bitmap's and a gray PPM
     fs::create_directories(dir / "pnm");
     test::write_text(dir / "pnm/bits.pbm", "P1\n4 2\n0 1 0 1\n1 0 1 0\n");
     REQUIRE(cv::imwrite(dir / "pnm/colour.ppm", cv::Mat(4, 4, CV_8UC3, cv::Scalar(10, 20, 30))));
+    // Named for the other kind: a graymap (P5) as .ppm, a pixmap (P6) as .pgm, bits (P4) as .ppm.
+    test::write_text(dir / "pnm/graymap.ppm", std::string("P5\n4 4\n255\n") + std::string(16, '\x40'));
+    test::write_text(dir / "pnm/pixmap.pgm", std::string("P6\n4 4\n255\n") + std::string(48, '\x40'));
+    test::write_text(dir / "pnm/bitmap.ppm", std::string("P4\n8 2\n") + std::string(2, '\x5a'));
     CHECK(cli("pnm -o out -q", dir.path.string()).code == 0);
-    CHECK(files_under(dir.path / "out") == std::set<std::string>{"bits.max-2x2-s2x2.pgm", "colour.max-2x2-s2x2.ppm"});
+    CHECK(files_under(dir.path / "out") ==
+          std::set<std::string>{"bits.max-2x2-s2x2.pgm", "colour.max-2x2-s2x2.ppm", "graymap.max-2x2-s2x2.pgm",
+                                "pixmap.max-2x2-s2x2.ppm", "bitmap.max-2x2-s2x2.pgm"});
+    CHECK(cv::imread((dir.path / "out/graymap.max-2x2-s2x2.pgm").string(), cv::IMREAD_UNCHANGED).channels() == 1);
+    CHECK(cv::imread((dir.path / "out/pixmap.max-2x2-s2x2.ppm").string(), cv::IMREAD_UNCHANGED).channels() == 3);
     CHECK(cli("pnm -o gray --grayscale -q", dir.path.string()).code == 0);
     CHECK(files_under(dir.path / "gray") ==
-          std::set<std::string>{"bits.max-2x2-s2x2-gray.pgm", "colour.max-2x2-s2x2-gray.pgm"});
+          std::set<std::string>{"bits.max-2x2-s2x2-gray.pgm", "colour.max-2x2-s2x2-gray.pgm", "graymap.max-2x2-s2x2-gray.pgm",
+                                "pixmap.max-2x2-s2x2-gray.pgm", "bitmap.max-2x2-s2x2-gray.pgm"});
 }
 
 TEST_CASE("batch: two inputs writing one output are an error before anything is written") {
